@@ -1,0 +1,79 @@
+package io.tare.server.repository;
+
+import io.tare.proto.inference.ModelConfig;
+import io.tare.server.backend.BackendModel;
+import io.tare.server.core.InferenceRequest;
+import io.tare.server.core.InferenceResponse;
+import io.tare.server.core.ModelSignature;
+import io.tare.server.core.RequestValidator;
+import io.tare.server.scheduler.ModelStats;
+import io.tare.server.scheduler.Scheduler;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One loaded, servable model version: its backend model, scheduler and statistics. Closing it
+ * finishes every request it accepted, then releases the model.
+ */
+public final class ServedModel implements AutoCloseable {
+    private final String name;
+    private final String version;
+    private final ModelConfig config;
+    private final BackendModel backendModel;
+    private final Scheduler scheduler;
+    private final ModelStats stats;
+
+    ServedModel(String name, String version, ModelConfig config, BackendModel backendModel, Scheduler scheduler,
+                ModelStats stats) {
+        this.name = name;
+        this.version = version;
+        this.config = config;
+        this.backendModel = backendModel;
+        this.scheduler = scheduler;
+        this.stats = stats;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public String version() {
+        return version;
+    }
+
+    /** The complete config, as ModelConfig reports it. */
+    public ModelConfig config() {
+        return config;
+    }
+
+    public ModelSignature signature() {
+        return backendModel.signature();
+    }
+
+    public String platform() {
+        return backendModel.platform();
+    }
+
+    public ModelStats stats() {
+        return stats;
+    }
+
+    /** Validates and enqueues; a validation failure is counted and thrown at once. */
+    CompletableFuture<InferenceResponse> submit(InferenceRequest request) {
+        int rows;
+        long start = System.nanoTime();
+        try {
+            rows = RequestValidator.validate(signature(), request);
+        } catch (RuntimeException e) {
+            stats.recordFailure("invalid_arg", System.nanoTime() - start);
+            throw e;
+        }
+        return scheduler.submit(request, rows);
+    }
+
+    @Override
+    public void close() {
+        scheduler.close();
+        backendModel.close();
+        stats.unregister();
+    }
+}

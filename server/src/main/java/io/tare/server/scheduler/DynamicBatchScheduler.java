@@ -1,0 +1,323 @@
+package io.tare.server.scheduler;
+
+import io.tare.server.backend.ModelInstance;
+import io.tare.server.core.ErrorCode;
+import io.tare.server.core.InferenceRequest;
+import io.tare.server.core.InferenceResponse;
+import io.tare.server.core.ModelSignature;
+import io.tare.server.core.TareException;
+import io.tare.server.core.TensorData;
+import io.tare.server.core.TensorSpec;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntConsumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * A bounded FIFO drained by one thread per {@link ModelInstance}. When an instance is free it takes
+ * the oldest request and, for a batching model, every later request with the same per-row shapes
+ * up to {@code maxBatchSize} rows; with a preferred batch size and a queue delay it waits up to
+ * that delay for the batch to fill. Expired requests are failed, not run.
+ *
+ * <p>Threading: {@link #submit} is called from event loops and only takes a short lock; compute
+ * runs on the instance threads, which also complete the futures.
+ */
+public final class DynamicBatchScheduler implements Scheduler {
+    private static final Logger LOG = Logger.getLogger(DynamicBatchScheduler.class.getName());
+
+    private final String modelName;
+    private final String modelVersion;
+    private final ModelSignature signature;
+    private final SchedulerOptions options;
+    private final ModelStats stats;
+    private final List<ModelInstance> instances;
+    private final List<Thread> workers = new ArrayList<>();
+    private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private boolean closed;
+
+    /**
+     * @param pinner called first on each worker thread with its index, to pin it to a CPU
+     */
+    public DynamicBatchScheduler(String modelName, String modelVersion, ModelSignature signature,
+                                 SchedulerOptions options, List<ModelInstance> instances, ModelStats stats,
+                                 IntConsumer pinner) {
+        this.modelName = modelName;
+        this.modelVersion = modelVersion;
+        this.signature = signature;
+        this.options = options;
+        this.stats = stats;
+        this.instances = List.copyOf(instances);
+        for (int i = 0; i < this.instances.size(); i++) {
+            int index = i;
+            ModelInstance instance = this.instances.get(i);
+            Thread worker = Thread.ofPlatform().daemon().name("tare-" + modelName + "-" + modelVersion + "-" + i)
+                    .unstarted(() -> {
+                        pinner.accept(index);
+                        drain(instance);
+                    });
+            workers.add(worker);
+        }
+        workers.forEach(Thread::start);
+        stats.gauge("tare.pending.requests", "Requests waiting in the model's queue", this, DynamicBatchScheduler::pending);
+    }
+
+    @Override
+    public CompletableFuture<InferenceResponse> submit(InferenceRequest request, int rows) {
+        Pending pending = new Pending(request, rows, System.nanoTime(), new CompletableFuture<>());
+        lock.lock();
+        try {
+            if (closed) {
+                throw new SchedulerClosedException(modelName);
+            }
+            if (queue.size() >= options.maxQueueSize()) {
+                throw new TareException(ErrorCode.RESOURCE_EXHAUSTED, "model '" + modelName + "' has "
+                        + queue.size() + " requests queued, its limit; retry later");
+            }
+            queue.addLast(pending);
+            changed.signal();
+        } finally {
+            lock.unlock();
+        }
+        return pending.future;
+    }
+
+    @Override
+    public int pending() {
+        lock.lock();
+        try {
+            return queue.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void drain(ModelInstance instance) {
+        List<Pending> batch = new ArrayList<>();
+        List<Pending> expired = new ArrayList<>();
+        while (true) {
+            batch.clear();
+            expired.clear();
+            boolean more = take(batch, expired);
+            long now = System.nanoTime();
+            for (Pending p : expired) {
+                fail(p, new TareException(ErrorCode.DEADLINE_EXCEEDED, "deadline passed after "
+                        + (now - p.enqueuedNanos) / 1_000 + " µs in the queue of model '" + modelName + "'"), now);
+            }
+            if (!batch.isEmpty()) {
+                run(instance, batch);
+            }
+            if (!more) {
+                return;
+            }
+        }
+    }
+
+    /** Fills {@code batch} (and {@code expired}); returns false once closed and empty. */
+    private boolean take(List<Pending> batch, List<Pending> expired) {
+        lock.lock();
+        try {
+            while (true) {
+                while (queue.isEmpty() && !closed) {
+                    changed.awaitUninterruptibly();
+                }
+                if (queue.isEmpty()) {
+                    return false;
+                }
+                if (signature.batches() && !closed && !waitForFullerBatch()) {
+                    continue;
+                }
+                collect(batch, expired);
+                if (!batch.isEmpty() || !expired.isEmpty()) {
+                    return true;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits (holding the lock's condition) while a preferred batch size is worth waiting for.
+     * Returns false if the queue emptied meanwhile (another worker took it).
+     */
+    private boolean waitForFullerBatch() {
+        if (options.maxQueueDelayNanos() <= 0 || options.preferredBatchSizes().isEmpty()) {
+            return true;
+        }
+        int target = options.preferredBatchSizes().getLast();
+        while (!queue.isEmpty() && !closed && queuedRows() < target) {
+            long waited = System.nanoTime() - queue.peekFirst().enqueuedNanos;
+            long left = options.maxQueueDelayNanos() - waited;
+            if (left <= 0) {
+                break;
+            }
+            try {
+                changed.awaitNanos(left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return !queue.isEmpty();
+    }
+
+    private int queuedRows() {
+        int rows = 0;
+        for (Pending p : queue) {
+            rows += p.rows;
+        }
+        return rows;
+    }
+
+    private void collect(List<Pending> batch, List<Pending> expired) {
+        long now = System.nanoTime();
+        int rows = 0;
+        long[][] key = null;
+        for (Iterator<Pending> it = queue.iterator(); it.hasNext(); ) {
+            Pending p = it.next();
+            if (p.request.expired(now)) {
+                it.remove();
+                expired.add(p);
+                continue;
+            }
+            if (batch.isEmpty()) {
+                it.remove();
+                batch.add(p);
+                rows = p.rows;
+                key = rowShapes(p.request);
+                if (!signature.batches()) {
+                    return;
+                }
+                continue;
+            }
+            if (rows + p.rows <= options.maxBatchSize() && Arrays.deepEquals(key, rowShapes(p.request))) {
+                it.remove();
+                batch.add(p);
+                rows += p.rows;
+                if (rows == options.maxBatchSize()) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Per-row shape of each input, in signature order: requests batch together only if these match. */
+    private long[][] rowShapes(InferenceRequest request) {
+        long[][] shapes = new long[signature.inputs().size()][];
+        for (TensorData t : request.inputs()) {
+            int index = indexOf(t.name());
+            long[] shape = t.shape();
+            shapes[index] = Arrays.copyOfRange(shape, 1, shape.length);
+        }
+        return shapes;
+    }
+
+    private int indexOf(String inputName) {
+        List<TensorSpec> inputs = signature.inputs();
+        for (int i = 0; i < inputs.size(); i++) {
+            if (inputs.get(i).name().equals(inputName)) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("unvalidated input " + inputName);
+    }
+
+    private void run(ModelInstance instance, List<Pending> batch) {
+        long start = System.nanoTime();
+        List<String> outputs = outputNames(batch);
+        List<TensorData> results;
+        try {
+            results = instance.execute(BatchAssembler.concat(signature, batch.stream().map(p -> p.request).toList()), outputs);
+        } catch (TareException e) {
+            long now = System.nanoTime();
+            batch.forEach(p -> fail(p, e, now));
+            return;
+        } catch (RuntimeException | Error e) {
+            LOG.log(Level.SEVERE, "model '" + modelName + "' failed a batch", e);
+            long now = System.nanoTime();
+            TareException error = new TareException(ErrorCode.INTERNAL, "model '" + modelName
+                    + "' failed: " + e, e);
+            batch.forEach(p -> fail(p, error, now));
+            return;
+        }
+        long end = System.nanoTime();
+        int rows = batch.stream().mapToInt(p -> p.rows).sum();
+        stats.recordBatch(batch.size(), rows, end - start);
+        List<List<TensorData>> perRequest;
+        try {
+            perRequest = BatchAssembler.split(signature, results, batch.stream().mapToInt(p -> p.rows).toArray());
+        } catch (TareException e) {
+            batch.forEach(p -> fail(p, e, end));
+            return;
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            Pending p = batch.get(i);
+            InferenceResponse response = new InferenceResponse(modelName, modelVersion, p.request.id(),
+                    select(perRequest.get(i), p.request.requestedOutputs()), Map.of());
+            stats.recordSuccess(start - p.enqueuedNanos, end - p.enqueuedNanos);
+            p.future.complete(response);
+        }
+    }
+
+    private List<String> outputNames(List<Pending> batch) {
+        for (Pending p : batch) {
+            if (p.request.requestedOutputs().isEmpty()) {
+                return signature.outputs().stream().map(TensorSpec::name).toList();
+            }
+        }
+        return signature.outputs().stream().map(TensorSpec::name)
+                .filter(n -> batch.stream().anyMatch(p -> p.request.requestedOutputs().contains(n))).toList();
+    }
+
+    private static List<TensorData> select(List<TensorData> outputs, List<String> requested) {
+        if (requested.isEmpty()) {
+            return outputs;
+        }
+        List<TensorData> selected = new ArrayList<>(requested.size());
+        for (String name : requested) {
+            outputs.stream().filter(t -> t.name().equals(name)).findFirst().ifPresent(selected::add);
+        }
+        return selected;
+    }
+
+    private void fail(Pending p, TareException error, long now) {
+        stats.recordFailure(error.code().name().toLowerCase(java.util.Locale.ROOT), now - p.enqueuedNanos);
+        p.future.completeExceptionally(error);
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        for (Thread worker : workers) {
+            try {
+                worker.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        instances.forEach(ModelInstance::close);
+    }
+
+    private record Pending(InferenceRequest request, int rows, long enqueuedNanos,
+                           CompletableFuture<InferenceResponse> future) {
+    }
+}
