@@ -1,0 +1,208 @@
+package io.tare.kernels.calibration;
+
+/**
+ * TensorRT's entropy calibration: the threshold {@code t} whose int8 quantization loses the
+ * least information, measured as KL divergence between the clipped reference distribution and its
+ * quantized form (Migacz, "8-bit Inference with TensorRT", GTC 2017; the same algorithm as MXNet's
+ * and ONNX Runtime's entropy calibrators).
+ *
+ * <ol>
+ *   <li>{@code |x|} is re-binned into {@value #DEFAULT_BINS} uniform bins over {@code [0, amax]}
+ *       from the fixed bins, deterministically: each fixed bin's count is spread over the uniform
+ *       bins in proportion to overlap (values assumed uniform inside a fixed bin).</li>
+ *   <li>For every {@code i} from {@code levels} to {@code bins}: P = the first {@code i} bins with
+ *       all later mass added to bin {@code i-1}; Q = those {@code i} bins merged into
+ *       {@code levels} groups (the last takes the remainder) and expanded back, each group's mass
+ *       shared equally by its bins where P is non-zero; both smoothed as MXNet does (an
+ *       {@code eps} moved onto empty bins so KL stays finite); divergence = KL(P || Q).</li>
+ *   <li>The smallest {@code i} of least divergence wins; {@code t = i * amax / bins}, the upper
+ *       edge of the last bin kept (TensorRT's slides add half a bin; ONNX Runtime and MXNet use the
+ *       edge, as here).</li>
+ * </ol>
+ * Symmetric int8 gets {@code [-t, t]}; uint8 gets {@code [max(min, -t), min(max, t)]}, which is
+ * {@code [min, t]}-like for non-negative data. The smoothing {@code eps} is MXNet's 1e-4 counts,
+ * shrunk when re-binning leaves a non-empty bin with less than one count so that no probability
+ * turns negative.
+ *
+ * <p>Cost: O(bins^2 / 2) arithmetic, about 2M operations at the defaults, and O(bins) memory.
+ */
+public final class EntropyRange implements RangeMethod {
+
+    public static final int DEFAULT_BINS = 2048;
+    public static final int DEFAULT_LEVELS = 128;
+    private static final double SMOOTHING_EPS = 1e-4;
+
+    private final int bins;
+    private final int levels;
+
+    public EntropyRange() {
+        this(DEFAULT_BINS, DEFAULT_LEVELS);
+    }
+
+    /** @param levels quantized levels of |x| (128 for int8); {@code 2 <= levels <= bins} */
+    public EntropyRange(int bins, int levels) {
+        if (levels < 2 || bins < levels) {
+            throw new IllegalArgumentException("need 2 <= levels <= bins: " + levels + ", " + bins);
+        }
+        this.bins = bins;
+        this.levels = levels;
+    }
+
+    @Override
+    public String name() {
+        return "entropy";
+    }
+
+    @Override
+    public ClipRange range(TensorHistogram histogram, ActivationEncoding encoding) {
+        float t = (float) threshold(histogram);
+        if (encoding.symmetric()) {
+            return ClipRange.symmetric(t);
+        }
+        float hi = Math.min(histogram.max(), t);
+        float lo = Math.min(Math.max(histogram.min(), -t), hi);
+        return new ClipRange(lo, hi);
+    }
+
+    /** The KL-optimal magnitude threshold, in {@code (0, amax]} (0 when all values are 0). */
+    public double threshold(TensorHistogram histogram) {
+        ValueIntervals magnitudes = ValueIntervals.magnitudes(histogram);
+        double amax = histogram.absMax();
+        if (amax == 0) {
+            return 0;
+        }
+        double[] hist = uniformHistogram(magnitudes, amax, bins);
+        return (double) bestBinCount(hist, levels) * amax / bins;
+    }
+
+    /** Spreads each interval's count over {@code bins} uniform bins on {@code [0, amax]}. */
+    static double[] uniformHistogram(ValueIntervals m, double amax, int bins) {
+        double[] hist = new double[bins];
+        double w = amax / bins;
+        for (int j = 0; j < m.size; j++) {
+            double a = m.lo[j];
+            double b = m.hi[j];
+            long c = m.count[j];
+            int j0 = Math.min(bins - 1, (int) (a / w));
+            int j1 = Math.min(bins - 1, (int) (b / w));
+            if (j0 == j1 || b <= a) {
+                hist[j0] += c;
+                continue;
+            }
+            for (int k = j0; k <= j1; k++) {
+                double left = k == j0 ? a : k * w;
+                double right = k == j1 ? b : (k + 1) * w;
+                hist[k] += c * (right - left) / (b - a);
+            }
+        }
+        return hist;
+    }
+
+    /** Number of leading bins kept at the KL minimum (first minimum on ties). */
+    static int bestBinCount(double[] hist, int levels) {
+        int bins = hist.length;
+        double[] suffix = new double[bins + 1];
+        for (int k = bins - 1; k >= 0; k--) {
+            suffix[k] = suffix[k + 1] + hist[k];
+        }
+        double[] p = new double[bins];
+        double[] q = new double[bins];
+        int best = bins;
+        double bestDivergence = Double.POSITIVE_INFINITY;
+        for (int i = levels; i <= bins; i++) {
+            System.arraycopy(hist, 0, p, 0, i);
+            p[i - 1] += suffix[i];
+            quantizeAndExpand(hist, p, q, i, levels);
+            double d = divergence(p, q, i);
+            if (d < bestDivergence) {
+                bestDivergence = d;
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /** Q over the first {@code i} bins: {@code levels} merged groups, expanded onto P's support. */
+    private static void quantizeAndExpand(double[] hist, double[] p, double[] q, int i, int levels) {
+        int merged = i / levels;
+        for (int g = 0; g < levels; g++) {
+            int start = g * merged;
+            int stop = g == levels - 1 ? i : start + merged;
+            double mass = 0;
+            int support = 0;
+            for (int k = start; k < stop; k++) {
+                mass += hist[k];
+                if (p[k] != 0) {
+                    support++;
+                }
+            }
+            double share = support == 0 ? 0 : mass / support;
+            for (int k = start; k < stop; k++) {
+                q[k] = p[k] != 0 ? share : 0;
+            }
+        }
+    }
+
+    /** KL(P || Q) of the first {@code n} entries after MXNet smoothing; +inf when Q has no mass. */
+    private static double divergence(double[] p, double[] q, int n) {
+        double pEps = smoothingEps(p, n);
+        double qEps = smoothingEps(q, n);
+        if (Double.isNaN(qEps) || Double.isNaN(pEps)) {
+            return Double.POSITIVE_INFINITY;
+        }
+        int pZeros = 0;
+        int qZeros = 0;
+        for (int k = 0; k < n; k++) {
+            if (p[k] == 0) {
+                pZeros++;
+            }
+            if (q[k] == 0) {
+                qZeros++;
+            }
+        }
+        double pTake = pEps * pZeros / (n - pZeros);
+        double qTake = qEps * qZeros / (n - qZeros);
+        double pSum = 0;
+        double qSum = 0;
+        for (int k = 0; k < n; k++) {
+            pSum += p[k] == 0 ? pEps : p[k] - pTake;
+            qSum += q[k] == 0 ? qEps : q[k] - qTake;
+        }
+        double kl = 0;
+        for (int k = 0; k < n; k++) {
+            double pk = (p[k] == 0 ? pEps : p[k] - pTake) / pSum;
+            double qk = (q[k] == 0 ? qEps : q[k] - qTake) / qSum;
+            kl += pk * Math.log(pk / qk);
+        }
+        return kl;
+    }
+
+    /**
+     * MXNet's 1e-4 (in counts), shrunk to keep {@code eps * zeros / nonZeros} at most half the
+     * smallest non-zero entry (never binding for integer counts, where MXNet's is at most 0.2); NaN when every entry is zero (no distribution to smooth).
+     */
+    private static double smoothingEps(double[] v, int n) {
+        double smallest = Double.POSITIVE_INFINITY;
+        int zeros = 0;
+        for (int k = 0; k < n; k++) {
+            if (v[k] == 0) {
+                zeros++;
+            } else {
+                smallest = Math.min(smallest, v[k]);
+            }
+        }
+        if (zeros == n) {
+            return Double.NaN;
+        }
+        if (zeros == 0) {
+            return 0;
+        }
+        double limit = 0.5 * smallest * (n - zeros) / zeros;
+        return Math.min(SMOOTHING_EPS, limit);
+    }
+
+    @Override
+    public String toString() {
+        return "entropy[bins=" + bins + ", levels=" + levels + "]";
+    }
+}
