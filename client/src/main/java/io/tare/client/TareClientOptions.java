@@ -1,0 +1,39 @@
+package io.tare.client;
+
+import java.time.Duration;
+
+/**
+ * Connection settings shared by {@link TareClient} and {@link io.tare.client.http.TareHttpClient}.
+ *
+ * @param deadline               default per-call deadline (a request's {@link InferOptions#timeout()} overrides it)
+ * @param maxInboundMessageBytes largest response accepted; gRPC's own default (4 MiB) is too small for a
+ *                               batch of images or a transformer's hidden states
+ * @param tls                    TLS with the JVM's default trust store instead of plaintext
+ */
+public record TareClientOptions(Duration deadline, int maxInboundMessageBytes, boolean tls) {
+    public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(30);
+    public static final int DEFAULT_MAX_INBOUND_MESSAGE_BYTES = 64 << 20;
+    public static final TareClientOptions DEFAULT =
+            new TareClientOptions(DEFAULT_DEADLINE, DEFAULT_MAX_INBOUND_MESSAGE_BYTES, false);
+
+    public TareClientOptions {
+        if (deadline == null || deadline.isNegative() || deadline.isZero()) {
+            throw new IllegalArgumentException("deadline must be positive, got " + deadline);
+        }
+        if (maxInboundMessageBytes <= 0) {
+            throw new IllegalArgumentException("maxInboundMessageBytes must be positive");
+        }
+    }
+
+    public TareClientOptions withDeadline(Duration newDeadline) {
+        return new TareClientOptions(newDeadline, maxInboundMessageBytes, tls);
+    }
+
+    public TareClientOptions withMaxInboundMessageBytes(int bytes) {
+        return new TareClientOptions(deadline, bytes, tls);
+    }
+
+    public TareClientOptions withTls(boolean useTls) {
+        return new TareClientOptions(deadline, maxInboundMessageBytes, useTls);
+    }
+}
