@@ -182,7 +182,7 @@ public final class HistogramBinning {
 
     /**
      * Lowest value of the bin's interval (exact in double). Negative overflow returns
-     * {@code -Float.MAX_VALUE}: the running min bounds it more tightly.
+     * {@code -Infinity} (the interval is open there): the running min bounds it in practice.
      */
     public double lowerEdge(int bin) {
         int k = magnitudeIndex(bin);
@@ -190,14 +190,14 @@ public final class HistogramBinning {
             return -Math.scalb(1.0, minExponent);
         }
         if (bin == 0) {
-            return -Float.MAX_VALUE;
+            return Double.NEGATIVE_INFINITY;
         }
         return isNegative(bin) ? -magnitudeLowerEdge(k + 1) : magnitudeLowerEdge(k);
     }
 
     /**
      * Highest value of the bin's interval (exact in double). Positive overflow returns
-     * {@code Float.MAX_VALUE}: the running max bounds it more tightly.
+     * {@code +Infinity} (the interval is open there): the running max bounds it in practice.
      */
     public double upperEdge(int bin) {
         int k = magnitudeIndex(bin);
@@ -205,7 +205,7 @@ public final class HistogramBinning {
             return Math.scalb(1.0, minExponent);
         }
         if (bin == positiveOverflowBin()) {
-            return Float.MAX_VALUE;
+            return Double.POSITIVE_INFINITY;
         }
         return isNegative(bin) ? -magnitudeLowerEdge(k) : magnitudeLowerEdge(k + 1);
     }

@@ -79,7 +79,8 @@ final class HistogramCodec {
             counts[(int) bin] = in[HEADER_LONGS + 2 * j + 1];
             previous = bin;
         }
-        return validated(binning, counts, in[4], in[5], in[6], in[7], intBits(in[8]), intBits(in[9]));
+        return validated(binning, counts, in[4], in[5], in[6], in[7],
+                Float.intBitsToFloat(intBits(in[8])), Float.intBitsToFloat(intBits(in[9])));
     }
 
     static byte[] toBytes(TensorHistogram h) {
