@@ -1,0 +1,307 @@
+/*
+ * Tare native INT8 kernels, called from Java through FFM (io.tare.kernels.foreign.NativeKernels).
+ *
+ * Weights are packed by Java (PackedInt8Matrix, layout K4_INTERLEAVED, panel width 16): inside a
+ * panel, k-group g (4 consecutive k) of column j holds its 4 signed bytes at g*64 + j*4. That is
+ * the operand order of VPDPBUSD (u8 x s8, four products summed into one int32 lane, no
+ * saturation) and, widened to 16 bits, of VPMADDWD.
+ *
+ * The file is compiled without -m flags; each kernel carries its own target attribute and Java
+ * only calls the one that tare_isa() reports (or a lower one that a test forces), so the library
+ * loads on any x86-64 CPU.
+ *
+ * All results are exact int32 sums (int8 kernels) or FP32 sums (w8a32). No allocation, no state,
+ * thread-safe.
+ */
+#include <immintrin.h>
+#include <stdint.h>
+#include <string.h>
+
+#define NR 16
+
+enum { ISA_NONE = 0, ISA_AVX2 = 1, ISA_AVXVNNI = 2, ISA_AVX512VNNI = 3 };
+
+int tare_isa(void) {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw")
+            && __builtin_cpu_supports("avx512f")) {
+        return ISA_AVX512VNNI;
+    }
+    if (__builtin_cpu_supports("avxvnni") && __builtin_cpu_supports("avx2")) {
+        return ISA_AVXVNNI;
+    }
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        return ISA_AVX2;
+    }
+    return ISA_NONE;
+}
+
+static inline int32_t load_u32(const uint8_t *p) {
+    int32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+static inline int valid_cols(int nvalid, int p) {
+    int v = nvalid - p * NR;
+    return v > NR ? NR : v;
+}
+
+/* ---------- AVX2: widen to 16 bits, VPMADDWD (exact: |u8 * s8| <= 32640 fits int16) ---------- */
+
+/* acc0 = cols 0-3 as [c0 c0 c1 c1 | c2 c2 c3 c3] pair sums; acc1 = cols 4-7. Returns cols 0-7. */
+__attribute__((target("avx2"))) static inline __m256i reduce_pairs(__m256i acc0, __m256i acc1) {
+    __m256i h = _mm256_hadd_epi32(acc0, acc1); /* [c0 c1 c4 c5 | c2 c3 c6 c7] */
+    return _mm256_permutevar8x32_epi32(h, _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7));
+}
+
+__attribute__((target("avx2"))) static inline void store_cols(int32_t *c, __m256i lo, __m256i hi, int valid) {
+    if (valid == NR) {
+        _mm256_storeu_si256((__m256i *) c, lo);
+        _mm256_storeu_si256((__m256i *) (c + 8), hi);
+    } else {
+        int32_t tmp[NR];
+        _mm256_storeu_si256((__m256i *) tmp, lo);
+        _mm256_storeu_si256((__m256i *) (tmp + 8), hi);
+        memcpy(c, tmp, sizeof(int32_t) * valid);
+    }
+}
+
+__attribute__((target("avx2"), always_inline)) static inline void avx2_tile(int rows, const uint8_t *a, int lda,
+        int groups, const int8_t *pb, int32_t *c, int ldc, int valid) {
+    __m256i acc[2][4];
+    for (int r = 0; r < rows; r++) {
+        for (int q = 0; q < 4; q++) {
+            acc[r][q] = _mm256_setzero_si256();
+        }
+    }
+    for (int g = 0; g < groups; g++) {
+        const int8_t *bg = pb + g * 64;
+        __m256i b0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *) bg));
+        __m256i b1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *) (bg + 16)));
+        __m256i b2 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *) (bg + 32)));
+        __m256i b3 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *) (bg + 48)));
+        for (int r = 0; r < rows; r++) {
+            __m256i av = _mm256_cvtepu8_epi16(_mm_set1_epi32(load_u32(a + r * lda + g * 4)));
+            acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(av, b0));
+            acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(av, b1));
+            acc[r][2] = _mm256_add_epi32(acc[r][2], _mm256_madd_epi16(av, b2));
+            acc[r][3] = _mm256_add_epi32(acc[r][3], _mm256_madd_epi16(av, b3));
+        }
+    }
+    for (int r = 0; r < rows; r++) {
+        store_cols(c + r * ldc, reduce_pairs(acc[r][0], acc[r][1]), reduce_pairs(acc[r][2], acc[r][3]), valid);
+    }
+}
+
+__attribute__((target("avx2"))) static void int8_avx2(const uint8_t *a, int lda, int m, int kp, const int8_t *b,
+        int panels, int nvalid, int32_t *c, int ldc) {
+    int groups = kp / 4;
+    for (int p = 0; p < panels; p++) {
+        const int8_t *pb = b + (size_t) p * kp * NR;
+        int valid = valid_cols(nvalid, p);
+        int i = 0;
+        for (; i + 2 <= m; i += 2) {
+            avx2_tile(2, a + (size_t) i * lda, lda, groups, pb, c + (size_t) i * ldc + p * NR, ldc, valid);
+        }
+        for (; i < m; i++) {
+            avx2_tile(1, a + (size_t) i * lda, lda, groups, pb, c + (size_t) i * ldc + p * NR, ldc, valid);
+        }
+    }
+}
+
+/* ---------- AVX-VNNI (256-bit VPDPBUSD, e.g. Alder Lake, Zen 5 without AVX-512 exposed) ---------- */
+
+__attribute__((target("avx2,avxvnni"), always_inline)) static inline void avxvnni_tile(int rows, const uint8_t *a,
+        int lda, int groups, const int8_t *pb, int32_t *c, int ldc, int valid) {
+    __m256i acc[6][2];
+    for (int r = 0; r < rows; r++) {
+        acc[r][0] = _mm256_setzero_si256();
+        acc[r][1] = _mm256_setzero_si256();
+    }
+    for (int g = 0; g < groups; g++) {
+        __m256i b0 = _mm256_loadu_si256((const __m256i *) (pb + g * 64));
+        __m256i b1 = _mm256_loadu_si256((const __m256i *) (pb + g * 64 + 32));
+        for (int r = 0; r < rows; r++) {
+            __m256i av = _mm256_set1_epi32(load_u32(a + r * lda + g * 4));
+            acc[r][0] = _mm256_dpbusd_avx_epi32(acc[r][0], av, b0);
+            acc[r][1] = _mm256_dpbusd_avx_epi32(acc[r][1], av, b1);
+        }
+    }
+    for (int r = 0; r < rows; r++) {
+        store_cols(c + r * ldc, acc[r][0], acc[r][1], valid);
+    }
+}
+
+__attribute__((target("avx2,avxvnni"))) static void int8_avxvnni(const uint8_t *a, int lda, int m, int kp,
+        const int8_t *b, int panels, int nvalid, int32_t *c, int ldc) {
+    int groups = kp / 4;
+    for (int p = 0; p < panels; p++) {
+        const int8_t *pb = b + (size_t) p * kp * NR;
+        int valid = valid_cols(nvalid, p);
+        int32_t *cp = c + p * NR;
+        int i = 0;
+        for (; i + 6 <= m; i += 6) {
+            avxvnni_tile(6, a + (size_t) i * lda, lda, groups, pb, cp + (size_t) i * ldc, ldc, valid);
+        }
+        switch (m - i) {
+            case 5: avxvnni_tile(5, a + (size_t) i * lda, lda, groups, pb, cp + (size_t) i * ldc, ldc, valid); break;
+            case 4: avxvnni_tile(4, a + (size_t) i * lda, lda, groups, pb, cp + (size_t) i * ldc, ldc, valid); break;
+            case 3: avxvnni_tile(3, a + (size_t) i * lda, lda, groups, pb, cp + (size_t) i * ldc, ldc, valid); break;
+            case 2: avxvnni_tile(2, a + (size_t) i * lda, lda, groups, pb, cp + (size_t) i * ldc, ldc, valid); break;
+            case 1: avxvnni_tile(1, a + (size_t) i * lda, lda, groups, pb, cp + (size_t) i * ldc, ldc, valid); break;
+            default: break;
+        }
+    }
+}
+
+/* ---------- AVX-512 VNNI: one zmm = one k-group of a 16-column panel; 6 rows x 2 panels = 12 accumulators ---------- */
+
+__attribute__((target("avx512f,avx512bw,avx512vnni"), always_inline)) static inline void vnni512_tile(int rows,
+        int np, const uint8_t *a, int lda, int groups, const int8_t *pb0, const int8_t *pb1, int32_t *c, int ldc,
+        int valid0, int valid1) {
+    __m512i acc[6][2];
+    for (int r = 0; r < rows; r++) {
+        acc[r][0] = _mm512_setzero_si512();
+        acc[r][1] = _mm512_setzero_si512();
+    }
+    for (int g = 0; g < groups; g++) {
+        __m512i b0 = _mm512_loadu_si512((const void *) (pb0 + g * 64));
+        __m512i b1 = np > 1 ? _mm512_loadu_si512((const void *) (pb1 + g * 64)) : _mm512_setzero_si512();
+        for (int r = 0; r < rows; r++) {
+            __m512i av = _mm512_set1_epi32(load_u32(a + r * lda + g * 4));
+            acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], av, b0);
+            if (np > 1) {
+                acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], av, b1);
+            }
+        }
+    }
+    __mmask16 m0 = (__mmask16) ((1u << valid0) - 1u);
+    __mmask16 m1 = (__mmask16) (valid1 > 0 ? ((1u << valid1) - 1u) : 0u);
+    for (int r = 0; r < rows; r++) {
+        _mm512_mask_storeu_epi32(c + r * ldc, m0, acc[r][0]);
+        if (np > 1) {
+            _mm512_mask_storeu_epi32(c + r * ldc + NR, m1, acc[r][1]);
+        }
+    }
+}
+
+#define VNNI512_ROWS(R, NP)                                                                                  \
+    vnni512_tile(R, NP, a + (size_t) i * lda, lda, groups, pb0, pb1, cp + (size_t) i * ldc, ldc, v0, v1)
+
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) static void int8_vnni512(const uint8_t *a, int lda, int m,
+        int kp, const int8_t *b, int panels, int nvalid, int32_t *c, int ldc) {
+    int groups = kp / 4;
+    for (int p = 0; p < panels; p += 2) {
+        int np = panels - p >= 2 ? 2 : 1;
+        const int8_t *pb0 = b + (size_t) p * kp * NR;
+        const int8_t *pb1 = pb0 + (size_t) kp * NR;
+        int v0 = valid_cols(nvalid, p);
+        int v1 = np > 1 ? valid_cols(nvalid, p + 1) : 0;
+        int32_t *cp = c + p * NR;
+        int i = 0;
+        if (np == 2) {
+            for (; i + 6 <= m; i += 6) {
+                VNNI512_ROWS(6, 2);
+            }
+            switch (m - i) {
+                case 5: VNNI512_ROWS(5, 2); break;
+                case 4: VNNI512_ROWS(4, 2); break;
+                case 3: VNNI512_ROWS(3, 2); break;
+                case 2: VNNI512_ROWS(2, 2); break;
+                case 1: VNNI512_ROWS(1, 2); break;
+                default: break;
+            }
+        } else {
+            for (; i + 6 <= m; i += 6) {
+                VNNI512_ROWS(6, 1);
+            }
+            switch (m - i) {
+                case 5: VNNI512_ROWS(5, 1); break;
+                case 4: VNNI512_ROWS(4, 1); break;
+                case 3: VNNI512_ROWS(3, 1); break;
+                case 2: VNNI512_ROWS(2, 1); break;
+                case 1: VNNI512_ROWS(1, 1); break;
+                default: break;
+            }
+        }
+    }
+}
+
+/*
+ * Raw u8 x s8 products: C[i, j] = sum_k A[i, k] * B[k, j] over panels [0, panels) starting at b,
+ * C's column 0 = the first panel's column 0; columns >= nvalid are not written. Rows of A must be
+ * readable for kp bytes. isa selects the kernel (must be <= tare_isa()).
+ */
+void tare_int8(const uint8_t *a, int lda, int m, int kp, const int8_t *b, int panels, int nvalid, int32_t *c,
+        int ldc, int isa) {
+    switch (isa) {
+        case ISA_AVX512VNNI: int8_vnni512(a, lda, m, kp, b, panels, nvalid, c, ldc); break;
+        case ISA_AVXVNNI: int8_avxvnni(a, lda, m, kp, b, panels, nvalid, c, ldc); break;
+        default: int8_avx2(a, lda, m, kp, b, panels, nvalid, c, ldc); break;
+    }
+}
+
+/* ---------- W8A32 (AVX2 + FMA): FP32 A times the same packed s8 panels, converted in registers ---------- */
+
+/* acc[q] holds columns 2q (low lane) and 2q+1 (high lane) as 4 k-phase partials each. */
+__attribute__((target("avx2,fma"))) static inline __m256 reduce_quads(__m256 a0, __m256 a1, __m256 a2, __m256 a3) {
+    __m256 h01 = _mm256_hadd_ps(a0, a1);
+    __m256 h23 = _mm256_hadd_ps(a2, a3);
+    __m256 h = _mm256_hadd_ps(h01, h23); /* [c0 c2 c4 c6 | c1 c3 c5 c7] */
+    return _mm256_permutevar8x32_ps(h, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+}
+
+__attribute__((target("avx2,fma"))) static inline __m256 widen8(const int8_t *p) {
+    return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *) p)));
+}
+
+/*
+ * C[i, j] = sum_k A[i, k] * (float) B[k, j] (no scale). A is FP32 with k valid columns per row
+ * (not padded); kp = k rounded up to 4.
+ */
+__attribute__((target("avx2,fma"))) void tare_w8a32(const float *a, int lda, int m, int k, int kp,
+        const int8_t *b, int panels, int nvalid, float *c, int ldc) {
+    int full = k / 4;
+    int groups = kp / 4;
+    for (int p = 0; p < panels; p++) {
+        const int8_t *pb = b + (size_t) p * kp * NR;
+        int valid = valid_cols(nvalid, p);
+        for (int i = 0; i < m; i++) {
+            const float *ar = a + (size_t) i * lda;
+            __m256 acc[8];
+            for (int q = 0; q < 8; q++) {
+                acc[q] = _mm256_setzero_ps();
+            }
+            for (int g = 0; g < groups; g++) {
+                __m128 a4;
+                if (g < full) {
+                    a4 = _mm_loadu_ps(ar + g * 4);
+                } else {
+                    float tail[4] = {0, 0, 0, 0};
+                    for (int t = 0; g * 4 + t < k; t++) {
+                        tail[t] = ar[g * 4 + t];
+                    }
+                    a4 = _mm_loadu_ps(tail);
+                }
+                __m256 av = _mm256_set_m128(a4, a4);
+                const int8_t *bg = pb + g * 64;
+                for (int q = 0; q < 8; q++) {
+                    acc[q] = _mm256_fmadd_ps(av, widen8(bg + q * 8), acc[q]);
+                }
+            }
+            __m256 lo = reduce_quads(acc[0], acc[1], acc[2], acc[3]);
+            __m256 hi = reduce_quads(acc[4], acc[5], acc[6], acc[7]);
+            float *cr = c + (size_t) i * ldc + p * NR;
+            if (valid == NR) {
+                _mm256_storeu_ps(cr, lo);
+                _mm256_storeu_ps(cr + 8, hi);
+            } else {
+                float tmp[NR];
+                _mm256_storeu_ps(tmp, lo);
+                _mm256_storeu_ps(tmp + 8, hi);
+                memcpy(cr, tmp, sizeof(float) * valid);
+            }
+        }
+    }
+}

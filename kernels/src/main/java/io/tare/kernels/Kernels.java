@@ -1,0 +1,82 @@
+package io.tare.kernels;
+
+import io.tare.kernels.gemm.PackedFloatMatrix;
+import io.tare.kernels.gemm.PackedInt8Matrix;
+import io.tare.kernels.tensor.DType;
+
+/**
+ * The narrow interface every compute tier implements: element-wise quantization and the GEMM
+ * block primitives. Higher-level operations ({@link io.tare.kernels.gemm.Gemm},
+ * {@link io.tare.kernels.quant.ActivationQuantizer}, {@link io.tare.kernels.conv.Conv2d}) are
+ * written once over this interface.
+ *
+ * <p><b>Contract for all methods.</b> Callers pass every output buffer; implementations allocate
+ * nothing per call beyond first-use thread-local scratch. Implementations are stateless and
+ * thread-safe; two threads may call concurrently on disjoint outputs. Integer results are exact
+ * and identical across tiers. Float results may differ from the scalar reference only by
+ * summation order (FMA and blocking).
+ *
+ * <p><b>Rounding.</b> Quantization is ONNX QuantizeLinear's: {@code x / scale} in float, round half
+ * to even, add the zero point, saturate to the type's range; NaN maps to 0 (Java's float-to-int
+ * conversion of a NaN result), identically in every tier.
+ */
+public interface Kernels {
+
+    KernelTier tier();
+
+    /** What this implementation runs on (vector width, instruction set), for logs. */
+    String description();
+
+    // ---- element-wise quantization ----
+
+    /** {@code q[i] = saturate(rint(x[i] / scale) + zeroPoint)} for an 8-bit {@code type}. */
+    void quantize(float[] x, int xOff, byte[] q, int qOff, int n, float scale, int zeroPoint, DType type);
+
+    /** {@code x[i] = (q[i] - zeroPoint) * scale} for an 8-bit {@code type}. */
+    void dequantize(byte[] q, int qOff, float[] x, int xOff, int n, float scale, int zeroPoint, DType type);
+
+    /**
+     * Writes the minimum and maximum of {@code x[off, off+n)} into {@code out[0]} and
+     * {@code out[1]} ({@code +inf, -inf} for n = 0). NaN inputs give an unspecified result.
+     */
+    void minMax(float[] x, int off, int n, float[] out);
+
+    /** Sum of {@code n} bytes read as unsigned (u8) values. */
+    int sumUnsigned(byte[] q, int off, int n);
+
+    // ---- GEMM block primitives: C[0..m, panels) over packed B ----
+
+    /** Column panel width this tier packs FP32 weights with. */
+    int floatPanelWidth();
+
+    /** Column panel width this tier packs INT8 weights with. */
+    int int8PanelWidth();
+
+    /** Byte layout this tier packs INT8 weights with. */
+    PackedInt8Matrix.Layout int8Layout();
+
+    /**
+     * {@code C[i, j] = sum_k A[i, k] * B[k, j]} for rows {@code 0..m} and the columns of panels
+     * {@code [panelFrom, panelTo)}; C is overwritten. Column {@code j} of C is stored at
+     * {@code cOff + i*ldc + (j - panelFrom*width)}, i.e. C's first column is the first column of
+     * {@code panelFrom}; columns past {@code b.n()} are not written.
+     */
+    void sgemm(float[] a, int aOff, int lda, int m, PackedFloatMatrix b, int panelFrom, int panelTo,
+            float[] c, int cOff, int ldc);
+
+    /**
+     * Raw integer products {@code C[i, j] = sum_k A[i, k] * B'[k, j]} where A holds unsigned bytes
+     * and B' the packed signed bytes (no zero-point corrections). Each row of A must be readable for
+     * {@code b.kPadded()} bytes (the padding may hold anything: packed B is zero there). Output
+     * placement as in {@link #sgemm}.
+     */
+    void int8(byte[] aU8, int aOff, int lda, int m, PackedInt8Matrix b, int panelFrom, int panelTo,
+            int[] c, int cOff, int ldc);
+
+    /**
+     * FP32 activations times packed signed INT8 weights with no scale applied:
+     * {@code C[i, j] = sum_k A[i, k] * (float) B'[k, j]}. Output placement as in {@link #sgemm}.
+     */
+    void w8a32(float[] a, int aOff, int lda, int m, PackedInt8Matrix b, int panelFrom, int panelTo,
+            float[] c, int cOff, int ldc);
+}

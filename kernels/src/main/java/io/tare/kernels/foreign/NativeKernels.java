@@ -1,0 +1,193 @@
+package io.tare.kernels.foreign;
+
+import io.tare.kernels.KernelProvider;
+import io.tare.kernels.KernelTier;
+import io.tare.kernels.Kernels;
+import io.tare.kernels.gemm.PackedFloatMatrix;
+import io.tare.kernels.gemm.PackedInt8Matrix;
+import io.tare.kernels.tensor.DType;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The native tier: INT8 GEMM and W8A32 in C ({@code src/main/c/tare_kernels.c}: AVX-512 VNNI,
+ * AVX-VNNI or AVX2 {@code VPMADDWD}, picked from the CPU at load), called through FFM with
+ * {@link Linker.Option#critical(boolean) critical} downcalls that read Java arrays in place (no
+ * copies; 10-20 ns per call). FP32 GEMM and the element-wise quantization ops are delegated to the
+ * Vector API tier (or the scalar one without it): C would not beat them.
+ *
+ * <p>INT8 weights use the {@code K4_INTERLEAVED} layout with 16-column panels. The system
+ * property {@value #ISA_PROPERTY} ({@code avx2}, {@code avxvnni}, {@code avx512vnni}) forces a
+ * lower instruction set, so that tests can cover every kernel on a VNNI machine. Thread-safe.
+ */
+public final class NativeKernels implements Kernels {
+    public static final String ISA_PROPERTY = "tare.kernels.native.isa";
+    private static final String[] ISA_NAMES = {"none", "avx2", "avxvnni", "avx512vnni"};
+    private static final int PANEL = 16;
+
+    private static final Loaded LOADED = Loaded.attempt();
+
+    private final Kernels delegate;
+    private final MethodHandle int8;
+    private final MethodHandle w8a32;
+    private final int isa;
+
+    private NativeKernels(Kernels delegate, MethodHandle int8, MethodHandle w8a32, int isa) {
+        this.delegate = delegate;
+        this.int8 = int8;
+        this.w8a32 = w8a32;
+        this.isa = isa;
+    }
+
+    /** The native tier, if its library loads and the CPU has at least AVX2. */
+    public static Optional<Kernels> load() {
+        if (LOADED.failure != null) {
+            return Optional.empty();
+        }
+        Kernels delegate = KernelProvider.tier(KernelTier.SIMD)
+                .orElseGet(() -> KernelProvider.tier(KernelTier.SCALAR).orElseThrow());
+        return Optional.of(new NativeKernels(delegate, LOADED.int8, LOADED.w8a32, LOADED.isa));
+    }
+
+    /** Why the native tier cannot run here, or empty. */
+    public static Optional<String> unavailableReason() {
+        return Optional.ofNullable(LOADED.failure);
+    }
+
+    /** The instruction set in use: avx2, avxvnni or avx512vnni. */
+    public String isa() {
+        return ISA_NAMES[isa];
+    }
+
+    @Override
+    public KernelTier tier() {
+        return KernelTier.NATIVE;
+    }
+
+    @Override
+    public String description() {
+        return "native C INT8 kernels (" + isa() + "), FP32 via " + delegate.description();
+    }
+
+    @Override
+    public void quantize(float[] x, int xOff, byte[] q, int qOff, int n, float scale, int zeroPoint, DType type) {
+        delegate.quantize(x, xOff, q, qOff, n, scale, zeroPoint, type);
+    }
+
+    @Override
+    public void dequantize(byte[] q, int qOff, float[] x, int xOff, int n, float scale, int zeroPoint, DType type) {
+        delegate.dequantize(q, qOff, x, xOff, n, scale, zeroPoint, type);
+    }
+
+    @Override
+    public void minMax(float[] x, int off, int n, float[] out) {
+        delegate.minMax(x, off, n, out);
+    }
+
+    @Override
+    public int sumUnsigned(byte[] q, int off, int n) {
+        return delegate.sumUnsigned(q, off, n);
+    }
+
+    @Override
+    public int floatPanelWidth() {
+        return delegate.floatPanelWidth();
+    }
+
+    @Override
+    public int int8PanelWidth() {
+        return PANEL;
+    }
+
+    @Override
+    public PackedInt8Matrix.Layout int8Layout() {
+        return PackedInt8Matrix.Layout.K4_INTERLEAVED;
+    }
+
+    @Override
+    public void sgemm(float[] a, int aOff, int lda, int m, PackedFloatMatrix b, int panelFrom, int panelTo,
+            float[] c, int cOff, int ldc) {
+        delegate.sgemm(a, aOff, lda, m, b, panelFrom, panelTo, c, cOff, ldc);
+    }
+
+    @Override
+    public void int8(byte[] aU8, int aOff, int lda, int m, PackedInt8Matrix b, int panelFrom, int panelTo,
+            int[] c, int cOff, int ldc) {
+        if (m == 0 || panelTo <= panelFrom) {
+            return;
+        }
+        int nvalid = b.n() - panelFrom * PANEL;
+        try {
+            int8.invokeExact(MemorySegment.ofArray(aU8).asSlice(aOff), lda, m, b.kPadded(),
+                    MemorySegment.ofArray(b.data()).asSlice(b.panelOffset(panelFrom)), panelTo - panelFrom, nvalid,
+                    MemorySegment.ofArray(c).asSlice(4L * cOff), ldc, isa);
+        } catch (Throwable t) {
+            throw new IllegalStateException("native int8 kernel failed", t);
+        }
+    }
+
+    @Override
+    public void w8a32(float[] a, int aOff, int lda, int m, PackedInt8Matrix b, int panelFrom, int panelTo,
+            float[] c, int cOff, int ldc) {
+        if (m == 0 || panelTo <= panelFrom) {
+            return;
+        }
+        int nvalid = b.n() - panelFrom * PANEL;
+        try {
+            w8a32.invokeExact(MemorySegment.ofArray(a).asSlice(4L * aOff), lda, m, b.k(), b.kPadded(),
+                    MemorySegment.ofArray(b.data()).asSlice(b.panelOffset(panelFrom)), panelTo - panelFrom, nvalid,
+                    MemorySegment.ofArray(c).asSlice(4L * cOff), ldc);
+        } catch (Throwable t) {
+            throw new IllegalStateException("native w8a32 kernel failed", t);
+        }
+    }
+
+    /** The library, bound once per JVM; {@code failure} says why not. */
+    private record Loaded(MethodHandle int8, MethodHandle w8a32, int isa, String failure) {
+        static Loaded attempt() {
+            try {
+                SymbolLookup lib = SymbolLookup.libraryLookup(NativeLibrary.locate(), Arena.global());
+                Linker linker = Linker.nativeLinker();
+                MethodHandle isaHandle = linker.downcallHandle(lib.findOrThrow("tare_isa"),
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT));
+                int detected = (int) isaHandle.invokeExact();
+                if (detected == 0) {
+                    return failed("CPU lacks AVX2+FMA");
+                }
+                int isa = detected;
+                String forced = System.getProperty(ISA_PROPERTY);
+                if (forced != null && !forced.isBlank()) {
+                    int want = java.util.Arrays.asList(ISA_NAMES).indexOf(forced.trim().toLowerCase(Locale.ROOT));
+                    if (want < 1 || want > detected) {
+                        return failed("-D" + ISA_PROPERTY + "=" + forced + " not available; CPU supports up to "
+                                + ISA_NAMES[detected]);
+                    }
+                    isa = want;
+                }
+                ValueLayout.OfInt i = ValueLayout.JAVA_INT;
+                MethodHandle int8 = linker.downcallHandle(lib.findOrThrow("tare_int8"),
+                        FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, i, i, i, ValueLayout.ADDRESS, i, i,
+                                ValueLayout.ADDRESS, i, i),
+                        Linker.Option.critical(true));
+                MethodHandle w8a32 = linker.downcallHandle(lib.findOrThrow("tare_w8a32"),
+                        FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, i, i, i, i, ValueLayout.ADDRESS, i, i,
+                                ValueLayout.ADDRESS, i),
+                        Linker.Option.critical(true));
+                return new Loaded(int8, w8a32, isa, null);
+            } catch (Throwable t) {
+                return failed(t.getMessage() != null ? t.getMessage() : t.toString());
+            }
+        }
+
+        static Loaded failed(String why) {
+            return new Loaded(null, null, 0, why);
+        }
+    }
+}

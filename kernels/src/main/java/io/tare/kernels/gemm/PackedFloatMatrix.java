@@ -1,0 +1,77 @@
+package io.tare.kernels.gemm;
+
+/**
+ * FP32 weights B[K, N] repacked once (at model load) into column panels of {@code panelWidth}
+ * columns, each panel stored K-major: element (k, j) of panel p sits at
+ * {@code (p * k + kk) * panelWidth + (j - p * panelWidth)}. Columns past N are zero, so kernels
+ * may always compute whole panels. Immutable after packing; safe to share between threads.
+ */
+public final class PackedFloatMatrix {
+    private final int k;
+    private final int n;
+    private final int panelWidth;
+    private final float[] data;
+
+    private PackedFloatMatrix(int k, int n, int panelWidth, float[] data) {
+        this.k = k;
+        this.n = n;
+        this.panelWidth = panelWidth;
+        this.data = data;
+    }
+
+    /**
+     * Packs B. With {@code transposed} false B is row-major [K, N] (element (k, j) at
+     * {@code off + k*N + j}); with true it is given as B^T, row-major [N, K] (ONNX Gemm transB,
+     * or a Conv weight [M, C*kh*kw]).
+     */
+    public static PackedFloatMatrix pack(float[] b, int off, int k, int n, boolean transposed, int panelWidth) {
+        if (k <= 0 || n <= 0 || panelWidth <= 0) {
+            throw new IllegalArgumentException("bad GEMM shape k=" + k + " n=" + n);
+        }
+        int panels = (n + panelWidth - 1) / panelWidth;
+        float[] data = new float[Math.multiplyExact(panels * panelWidth, k)];
+        for (int p = 0; p < panels; p++) {
+            for (int kk = 0; kk < k; kk++) {
+                int base = (p * k + kk) * panelWidth;
+                for (int jj = 0; jj < panelWidth; jj++) {
+                    int j = p * panelWidth + jj;
+                    if (j < n) {
+                        data[base + jj] = transposed ? b[off + j * k + kk] : b[off + kk * n + j];
+                    }
+                }
+            }
+        }
+        return new PackedFloatMatrix(k, n, panelWidth, data);
+    }
+
+    public int k() {
+        return k;
+    }
+
+    public int n() {
+        return n;
+    }
+
+    public int panelWidth() {
+        return panelWidth;
+    }
+
+    public int panels() {
+        return (n + panelWidth - 1) / panelWidth;
+    }
+
+    /** Packed values; read-only by contract (kernels index it directly). */
+    public float[] data() {
+        return data;
+    }
+
+    /** Index of panel {@code p}'s first element in {@link #data()}. */
+    public int panelOffset(int p) {
+        return p * k * panelWidth;
+    }
+
+    /** Bytes of packed storage. */
+    public long byteSize() {
+        return 4L * data.length;
+    }
+}

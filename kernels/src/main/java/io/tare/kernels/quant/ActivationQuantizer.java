@@ -1,0 +1,119 @@
+package io.tare.kernels.quant;
+
+import io.tare.kernels.Kernels;
+import io.tare.kernels.tensor.DType;
+import io.tare.kernels.tensor.QuantParams;
+
+/**
+ * Quantizes FP32 activations A[m, k] into a {@link QuantizedRows} buffer for INT8 GEMM:
+ * dynamically per tensor (ONNX DynamicQuantizeLinear), dynamically per row (per token: the same
+ * formula on each row), symmetrically per row, or with static parameters from a scale table.
+ *
+ * <p>Each row is processed while it sits in L1: range, quantize, byte sum, so the input is read
+ * from memory once (per-tensor dynamic quantization needs one extra range pass over the whole
+ * input first). Nothing is allocated. Stateless apart from the kernels; thread-safe as long as
+ * callers use distinct output buffers.
+ */
+public final class ActivationQuantizer {
+    private final Kernels kernels;
+    private final ThreadLocal<float[]> range = ThreadLocal.withInitial(() -> new float[2]);
+
+    public ActivationQuantizer(Kernels kernels) {
+        this.kernels = kernels;
+    }
+
+    /** Dynamic per-row asymmetric uint8 quantization (DynamicQuantizeLinear applied row by row). */
+    public void perRow(float[] x, int off, int ldx, int m, QuantizedRows out) {
+        prepare(m, out);
+        float[] mm = range.get();
+        int k = out.k();
+        for (int r = 0; r < m; r++) {
+            kernels.minMax(x, off + r * ldx, k, mm);
+            float scale = DynamicRange.scale(mm[0], mm[1]);
+            int zp = DynamicRange.zeroPoint(mm[0], scale);
+            storeRow(x, off + r * ldx, r, scale, zp, out);
+        }
+    }
+
+    /**
+     * Dynamic per-row symmetric quantization: scale = max|x| / 127 per row, stored as uint8 with
+     * zero point 128 (int8 values shifted by +128), so that rows hold 0 at 128 exactly.
+     */
+    public void perRowSymmetric(float[] x, int off, int ldx, int m, QuantizedRows out) {
+        prepare(m, out);
+        float[] mm = range.get();
+        int k = out.k();
+        for (int r = 0; r < m; r++) {
+            kernels.minMax(x, off + r * ldx, k, mm);
+            storeRow(x, off + r * ldx, r, DynamicRange.symmetricScale(mm[0], mm[1]), 128, out);
+        }
+    }
+
+    /**
+     * Dynamic per-tensor quantization with ONNX DynamicQuantizeLinear semantics over all m*k values.
+     * Returns nothing: scale and zero point are repeated in every row of {@code out}.
+     */
+    public void perTensor(float[] x, int off, int ldx, int m, QuantizedRows out) {
+        prepare(m, out);
+        float[] mm = range.get();
+        float min = Float.POSITIVE_INFINITY;
+        float max = Float.NEGATIVE_INFINITY;
+        for (int r = 0; r < m; r++) {
+            kernels.minMax(x, off + r * ldx, out.k(), mm);
+            min = Math.min(min, mm[0]);
+            max = Math.max(max, mm[1]);
+        }
+        float scale = DynamicRange.scale(min, max);
+        int zp = DynamicRange.zeroPoint(min, scale);
+        for (int r = 0; r < m; r++) {
+            storeRow(x, off + r * ldx, r, scale, zp, out);
+        }
+    }
+
+    /** Static quantization with per-tensor INT8 or UINT8 parameters (e.g. from a scale table). */
+    public void withParams(float[] x, int off, int ldx, int m, QuantParams params, QuantizedRows out) {
+        if (!params.isPerTensor() || params.dtype().bits() != 8) {
+            throw new IllegalArgumentException("static activations need per-tensor 8-bit parameters: " + params);
+        }
+        prepare(m, out);
+        // int8 q = saturate(r + zp) in [-128, 127] equals uint8 saturate(r + zp + 128) minus 128.
+        int zp = params.zeroPoint(0) + (params.dtype() == DType.INT8 ? 128 : 0);
+        for (int r = 0; r < m; r++) {
+            storeRow(x, off + r * ldx, r, params.scale(0), zp, out);
+        }
+    }
+
+    /**
+     * Copies already-quantized rows (MatMulInteger / QLinearMatMul inputs). INT8 values are stored
+     * shifted by +128 with their zero points; {@code zeroPoints} and {@code scales} hold one entry
+     * (per tensor) or one per row.
+     */
+    public void fromQuantized(byte[] q, int off, int ldq, int m, DType type, float[] scales, int[] zeroPoints,
+            QuantizedRows out) {
+        prepare(m, out);
+        int k = out.k();
+        int shift = type == DType.INT8 ? 128 : 0;
+        byte[] data = out.data();
+        for (int r = 0; r < m; r++) {
+            int dst = r * out.stride();
+            for (int i = 0; i < k; i++) {
+                data[dst + i] = (byte) (q[off + r * ldq + i] ^ (shift == 0 ? 0 : 0x80));
+            }
+            out.scales()[r] = scales[scales.length == 1 ? 0 : r];
+            out.zeroPoints()[r] = zeroPoints[zeroPoints.length == 1 ? 0 : r] + shift;
+            out.rowSums()[r] = kernels.sumUnsigned(data, dst, k);
+        }
+    }
+
+    private void storeRow(float[] x, int xOff, int r, float scale, int zp, QuantizedRows out) {
+        int dst = r * out.stride();
+        kernels.quantize(x, xOff, out.data(), dst, out.k(), scale, zp, DType.UINT8);
+        out.scales()[r] = scale;
+        out.zeroPoints()[r] = zp;
+        out.rowSums()[r] = kernels.sumUnsigned(out.data(), dst, out.k());
+    }
+
+    private static void prepare(int m, QuantizedRows out) {
+        out.setRows(m);
+    }
+}

@@ -1,0 +1,113 @@
+package io.tare.kernels.simd;
+
+import static io.tare.kernels.simd.SimdKernels.FL;
+import static io.tare.kernels.simd.SimdKernels.FS;
+import static io.tare.kernels.simd.SimdKernels.NR;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+
+/**
+ * FP32 register tiles over one packed panel: C[rows, 0..valid) = A[rows, 0..k) x panel. The k loop
+ * of each tile is one method body with all accumulators local (see {@link SimdKernels}).
+ */
+final class FloatTiles {
+    private FloatTiles() {
+    }
+
+    /** Four rows of A, 2 x 2 accumulators per row... 8 in all, enough to cover FMA latency. */
+    static void tile4(float[] a, int aOff, int lda, int k, float[] bd, int pb, float[] c, int cOff, int ldc,
+            int valid) {
+        FloatVector c00 = FloatVector.zero(FS);
+        FloatVector c01 = FloatVector.zero(FS);
+        FloatVector c10 = FloatVector.zero(FS);
+        FloatVector c11 = FloatVector.zero(FS);
+        FloatVector c20 = FloatVector.zero(FS);
+        FloatVector c21 = FloatVector.zero(FS);
+        FloatVector c30 = FloatVector.zero(FS);
+        FloatVector c31 = FloatVector.zero(FS);
+        int a0 = aOff;
+        int a1 = aOff + lda;
+        int a2 = aOff + 2 * lda;
+        int a3 = aOff + 3 * lda;
+        for (int kk = 0, bi = pb; kk < k; kk++, bi += NR) {
+            FloatVector b0 = FloatVector.fromArray(FS, bd, bi);
+            FloatVector b1 = FloatVector.fromArray(FS, bd, bi + FL);
+            FloatVector av = FloatVector.broadcast(FS, a[a0 + kk]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(FS, a[a1 + kk]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(FS, a[a2 + kk]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(FS, a[a3 + kk]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+        }
+        if (valid == NR) {
+            c00.intoArray(c, cOff);
+            c01.intoArray(c, cOff + FL);
+            c10.intoArray(c, cOff + ldc);
+            c11.intoArray(c, cOff + ldc + FL);
+            c20.intoArray(c, cOff + 2 * ldc);
+            c21.intoArray(c, cOff + 2 * ldc + FL);
+            c30.intoArray(c, cOff + 3 * ldc);
+            c31.intoArray(c, cOff + 3 * ldc + FL);
+        } else {
+            VectorMask<Float> m0 = FS.indexInRange(0, valid);
+            VectorMask<Float> m1 = FS.indexInRange(FL, valid);
+            c00.intoArray(c, cOff, m0);
+            c01.intoArray(c, cOff + FL, m1);
+            c10.intoArray(c, cOff + ldc, m0);
+            c11.intoArray(c, cOff + ldc + FL, m1);
+            c20.intoArray(c, cOff + 2 * ldc, m0);
+            c21.intoArray(c, cOff + 2 * ldc + FL, m1);
+            c30.intoArray(c, cOff + 3 * ldc, m0);
+            c31.intoArray(c, cOff + 3 * ldc + FL, m1);
+        }
+    }
+
+    /** One row, k unrolled by 4 with separate accumulators so batch 1 is not FMA-latency bound. */
+    static void tile1(float[] a, int aOff, int k, float[] bd, int pb, float[] c, int cOff, int valid) {
+        FloatVector c0 = FloatVector.zero(FS);
+        FloatVector c1 = FloatVector.zero(FS);
+        FloatVector d0 = FloatVector.zero(FS);
+        FloatVector d1 = FloatVector.zero(FS);
+        FloatVector e0 = FloatVector.zero(FS);
+        FloatVector e1 = FloatVector.zero(FS);
+        FloatVector f0 = FloatVector.zero(FS);
+        FloatVector f1 = FloatVector.zero(FS);
+        int kk = 0;
+        int bi = pb;
+        for (; kk + 4 <= k; kk += 4, bi += 4 * NR) {
+            FloatVector av = FloatVector.broadcast(FS, a[aOff + kk]);
+            c0 = av.fma(FloatVector.fromArray(FS, bd, bi), c0);
+            c1 = av.fma(FloatVector.fromArray(FS, bd, bi + FL), c1);
+            av = FloatVector.broadcast(FS, a[aOff + kk + 1]);
+            d0 = av.fma(FloatVector.fromArray(FS, bd, bi + NR), d0);
+            d1 = av.fma(FloatVector.fromArray(FS, bd, bi + NR + FL), d1);
+            av = FloatVector.broadcast(FS, a[aOff + kk + 2]);
+            e0 = av.fma(FloatVector.fromArray(FS, bd, bi + 2 * NR), e0);
+            e1 = av.fma(FloatVector.fromArray(FS, bd, bi + 2 * NR + FL), e1);
+            av = FloatVector.broadcast(FS, a[aOff + kk + 3]);
+            f0 = av.fma(FloatVector.fromArray(FS, bd, bi + 3 * NR), f0);
+            f1 = av.fma(FloatVector.fromArray(FS, bd, bi + 3 * NR + FL), f1);
+        }
+        for (; kk < k; kk++, bi += NR) {
+            FloatVector av = FloatVector.broadcast(FS, a[aOff + kk]);
+            c0 = av.fma(FloatVector.fromArray(FS, bd, bi), c0);
+            c1 = av.fma(FloatVector.fromArray(FS, bd, bi + FL), c1);
+        }
+        c0 = c0.add(d0).add(e0.add(f0));
+        c1 = c1.add(d1).add(e1.add(f1));
+        if (valid == NR) {
+            c0.intoArray(c, cOff);
+            c1.intoArray(c, cOff + FL);
+        } else {
+            c0.intoArray(c, cOff, FS.indexInRange(0, valid));
+            c1.intoArray(c, cOff + FL, FS.indexInRange(FL, valid));
+        }
+    }
+}

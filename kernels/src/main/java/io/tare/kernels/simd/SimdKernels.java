@@ -1,0 +1,220 @@
+package io.tare.kernels.simd;
+
+import io.tare.kernels.KernelTier;
+import io.tare.kernels.Kernels;
+import io.tare.kernels.gemm.PackedFloatMatrix;
+import io.tare.kernels.gemm.PackedInt8Matrix;
+import io.tare.kernels.scalar.ScalarKernels;
+import io.tare.kernels.tensor.DType;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Vector API tier (the only package that imports {@code jdk.incubator.vector}).
+ *
+ * <p>GEMM tiles are 4 rows x 2 vectors over panels {@code 2 * lanes} wide (16 columns on AVX2,
+ * 32 on AVX-512), plus a 1-row tile unrolled over k for batch 1. Every tile keeps its vectors
+ * inside one method body: C2 may fail to inline small helpers that take or return vectors and
+ * then boxes them (5-15x slower).
+ *
+ * <p>INT8 runs as FP32 FMA on exact small integers (the Vector API has no dot-product op and C2
+ * never emits VPDPBUSD): a u8 x s8 product is at most 32640 in magnitude, so sums of 512 of them
+ * stay below 2^24 and are exact in float; every 512 k the float accumulators are converted and
+ * added to the int32 result. Stateless; thread-safe (scratch is thread-local).
+ */
+public final class SimdKernels implements Kernels {
+    static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
+    static final int FL = FS.length();
+    static final VectorSpecies<Byte> BS = VectorSpecies.of(byte.class, VectorShape.forBitSize(FL * 8));
+    static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, FS.vectorShape());
+    static final int NR = 2 * FL;
+    /** K steps whose u8 x s8 float sums stay exact (512 * 255 * 128 < 2^24). */
+    static final int EXACT_K_CHUNK = 512;
+    /** Round-to-nearest-even for |x| < 2^22: adding and subtracting 1.5 * 2^23. */
+    private static final float MAGIC = 12582912f;
+
+    private final ThreadLocal<float[]> aScratch = ThreadLocal.withInitial(() -> new float[0]);
+
+    @Override
+    public KernelTier tier() {
+        return KernelTier.SIMD;
+    }
+
+    @Override
+    public String description() {
+        return "Vector API, " + FS.vectorBitSize() + "-bit float vectors (" + FL + " lanes)";
+    }
+
+    /** True when the Vector API gives at least 256-bit float vectors (else the tier is not worth it). */
+    public static boolean isUseful() {
+        return FS.vectorBitSize() >= 256;
+    }
+
+    @Override
+    public void quantize(float[] x, int xOff, byte[] q, int qOff, int n, float scale, int zeroPoint, DType type) {
+        // Clamping before rounding to integer bounds commutes with rint, and keeps |v| small
+        // enough for the MAGIC rounding trick.
+        FloatVector lo = FloatVector.broadcast(FS, type.qmin() - zeroPoint);
+        FloatVector hi = FloatVector.broadcast(FS, type.qmax() - zeroPoint);
+        FloatVector zp = FloatVector.broadcast(FS, zeroPoint);
+        int i = 0;
+        for (; i <= n - FL; i += FL) {
+            FloatVector v = FloatVector.fromArray(FS, x, xOff + i).div(scale).max(lo).min(hi);
+            v = v.add(MAGIC).sub(MAGIC).add(zp);
+            v.convertShape(VectorOperators.F2B, BS, 0).reinterpretAsBytes().intoArray(q, qOff + i);
+        }
+        for (; i < n; i++) {
+            q[qOff + i] = (byte) ScalarKernels.quantizeOne(x[xOff + i], scale, zeroPoint, type);
+        }
+    }
+
+    @Override
+    public void dequantize(byte[] q, int qOff, float[] x, int xOff, int n, float scale, int zeroPoint, DType type) {
+        boolean unsigned = type == DType.UINT8;
+        int i = 0;
+        for (; i <= n - FL; i += FL) {
+            IntVector iv = (IntVector) ByteVector.fromArray(BS, q, qOff + i).convertShape(VectorOperators.B2I, IS, 0);
+            if (unsigned) {
+                iv = iv.and(0xFF);
+            }
+            FloatVector f = (FloatVector) iv.convert(VectorOperators.I2F, 0);
+            f.sub(zeroPoint).mul(scale).intoArray(x, xOff + i);
+        }
+        for (; i < n; i++) {
+            x[xOff + i] = (type.fromByte(q[qOff + i]) - zeroPoint) * scale;
+        }
+    }
+
+    @Override
+    public void minMax(float[] x, int off, int n, float[] out) {
+        FloatVector vmin = FloatVector.broadcast(FS, Float.POSITIVE_INFINITY);
+        FloatVector vmax = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (; i <= n - FL; i += FL) {
+            FloatVector v = FloatVector.fromArray(FS, x, off + i);
+            vmin = vmin.min(v);
+            vmax = vmax.max(v);
+        }
+        float min = vmin.reduceLanes(VectorOperators.MIN);
+        float max = vmax.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            min = Math.min(min, x[off + i]);
+            max = Math.max(max, x[off + i]);
+        }
+        out[0] = min;
+        out[1] = max;
+    }
+
+    @Override
+    public int sumUnsigned(byte[] q, int off, int n) {
+        IntVector acc = IntVector.zero(IS);
+        int i = 0;
+        for (; i <= n - FL; i += FL) {
+            IntVector iv = (IntVector) ByteVector.fromArray(BS, q, off + i).convertShape(VectorOperators.B2I, IS, 0);
+            acc = acc.add(iv.and(0xFF));
+        }
+        int s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s += q[off + i] & 0xFF;
+        }
+        return s;
+    }
+
+    @Override
+    public int floatPanelWidth() {
+        return NR;
+    }
+
+    @Override
+    public int int8PanelWidth() {
+        return NR;
+    }
+
+    @Override
+    public PackedInt8Matrix.Layout int8Layout() {
+        return PackedInt8Matrix.Layout.K_MAJOR;
+    }
+
+    @Override
+    public void sgemm(float[] a, int aOff, int lda, int m, PackedFloatMatrix b, int panelFrom, int panelTo,
+            float[] c, int cOff, int ldc) {
+        int k = b.k();
+        float[] bd = b.data();
+        for (int p = panelFrom; p < panelTo; p++) {
+            int valid = Math.min(NR, b.n() - p * NR);
+            int col = cOff + (p - panelFrom) * NR;
+            int pb = b.panelOffset(p);
+            int i = 0;
+            for (; i + 4 <= m; i += 4) {
+                FloatTiles.tile4(a, aOff + i * lda, lda, k, bd, pb, c, col + i * ldc, ldc, valid);
+            }
+            for (; i < m; i++) {
+                FloatTiles.tile1(a, aOff + i * lda, k, bd, pb, c, col + i * ldc, valid);
+            }
+        }
+    }
+
+    @Override
+    public void w8a32(float[] a, int aOff, int lda, int m, PackedInt8Matrix b, int panelFrom, int panelTo,
+            float[] c, int cOff, int ldc) {
+        byteTimesFloat(a, aOff, lda, m, b, panelFrom, panelTo, c, null, cOff, ldc);
+    }
+
+    @Override
+    public void int8(byte[] aU8, int aOff, int lda, int m, PackedInt8Matrix b, int panelFrom, int panelTo,
+            int[] c, int cOff, int ldc) {
+        int k = b.k();
+        float[] af = aScratch.get();
+        if (af.length < m * k) {
+            af = new float[m * k];
+            aScratch.set(af);
+        }
+        for (int i = 0; i < m; i++) {
+            int src = aOff + i * lda;
+            int dst = i * k;
+            int kk = 0;
+            for (; kk <= k - FL; kk += FL) {
+                IntVector iv = (IntVector) ByteVector.fromArray(BS, aU8, src + kk).convertShape(VectorOperators.B2I, IS, 0);
+                ((FloatVector) iv.and(0xFF).convert(VectorOperators.I2F, 0)).intoArray(af, dst + kk);
+            }
+            for (; kk < k; kk++) {
+                af[dst + kk] = aU8[src + kk] & 0xFF;
+            }
+        }
+        byteTimesFloat(af, 0, k, m, b, panelFrom, panelTo, null, c, cOff, ldc);
+    }
+
+    /** Float A times byte panels into float C ({@code cf}) or, in exact 512-k chunks, int C ({@code ci}). */
+    private static void byteTimesFloat(float[] a, int aOff, int lda, int m, PackedInt8Matrix b, int panelFrom,
+            int panelTo, float[] cf, int[] ci, int cOff, int ldc) {
+        int k = b.k();
+        int chunk = ci != null ? EXACT_K_CHUNK : k;
+        byte[] bd = b.data();
+        for (int p = panelFrom; p < panelTo; p++) {
+            int valid = Math.min(NR, b.n() - p * NR);
+            int col = cOff + (p - panelFrom) * NR;
+            int pb = b.panelOffset(p);
+            for (int k0 = 0; k0 < k; k0 += chunk) {
+                int k1 = Math.min(k, k0 + chunk);
+                boolean accumulate = k0 > 0;
+                int i = 0;
+                for (; i + 4 <= m; i += 4) {
+                    ByteTiles.tile4(a, aOff + i * lda, lda, k0, k1, bd, pb, cf, ci, col + i * ldc, ldc, valid,
+                            accumulate);
+                }
+                for (; i < m; i++) {
+                    ByteTiles.tile1(a, aOff + i * lda, k0, k1, bd, pb, cf, ci, col + i * ldc, valid, accumulate);
+                }
+            }
+        }
+    }
+
+    static VectorMask<Float> mask(int from, int valid) {
+        return FS.indexInRange(from, valid);
+    }
+}

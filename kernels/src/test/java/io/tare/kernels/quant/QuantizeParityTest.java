@@ -1,0 +1,112 @@
+package io.tare.kernels.quant;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.tare.kernels.Kernels;
+import io.tare.kernels.Tiers;
+import io.tare.kernels.scalar.ScalarKernels;
+import io.tare.kernels.tensor.DType;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Element-wise quantization: the scalar reference against ONNX's rules, every tier against scalar. */
+class QuantizeParityTest {
+
+    static java.util.stream.Stream<Kernels> tiers() {
+        return Tiers.all();
+    }
+
+    @Test
+    void scalarReferenceFollowsOnnxRounding() {
+        // ONNX QuantizeLinear: rint(x / scale) (half to even) + zero point, then saturate.
+        int[][] expect = {
+                {0, 2}, {0, 2}, {0, 4}, {0, -2}, {0, -4}, {0, 127}, {0, -128}, {0, 0},
+        };
+        float[] x = {2.5f, 2.4f, 3.5f, -2.5f, -3.5f, 1000f, -1000f, -0.4f};
+        for (int i = 0; i < x.length; i++) {
+            assertEquals(expect[i][1], ScalarKernels.quantizeOne(x[i], 1f, 0, DType.INT8), "x=" + x[i]);
+        }
+        assertEquals(255, ScalarKernels.quantizeOne(200f, 1f, 128, DType.UINT8));
+        assertEquals(0, ScalarKernels.quantizeOne(-200f, 1f, 128, DType.UINT8));
+        assertEquals(130, ScalarKernels.quantizeOne(0.5f, 0.25f, 128, DType.UINT8));
+        assertEquals(0, ScalarKernels.quantizeOne(Float.NaN, 1f, 10, DType.UINT8));
+        assertEquals(127, ScalarKernels.quantizeOne(Float.POSITIVE_INFINITY, 1f, 0, DType.INT8));
+    }
+
+    @ParameterizedTest
+    @MethodSource("tiers")
+    void quantizeMatchesScalarAtTailSizesAndSaturationEdges(Kernels tier) {
+        Kernels ref = Tiers.scalar();
+        Random rnd = new Random(1);
+        for (int n : Tiers.TAIL_SIZES) {
+            float[] x = new float[n + 3];
+            for (int i = 0; i < x.length; i++) {
+                // Mostly in range, some far out (saturation), some exact .5 ties.
+                x[i] = switch (i % 5) {
+                    case 0 -> (rnd.nextInt(600) - 300) * 0.5f;
+                    case 1 -> (float) rnd.nextGaussian() * 1e4f;
+                    default -> (float) rnd.nextGaussian() * 40f;
+                };
+            }
+            x[x.length - 1] = Float.NaN;
+            for (DType type : new DType[] {DType.INT8, DType.UINT8}) {
+                for (int zp : type == DType.INT8 ? new int[] {-128, 0, 127} : new int[] {0, 128, 255}) {
+                    for (float scale : new float[] {1f, 0.37f, 3f}) {
+                        byte[] want = new byte[n + 2];
+                        byte[] got = new byte[n + 2];
+                        ref.quantize(x, 3, want, 1, n, scale, zp, type);
+                        tier.quantize(x, 3, got, 1, n, scale, zp, type);
+                        assertArrayEquals(want, got, tier.tier() + " n=" + n + " " + type + " zp=" + zp);
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("tiers")
+    void dequantizeMatchesScalarExactly(Kernels tier) {
+        Kernels ref = Tiers.scalar();
+        for (int n : Tiers.TAIL_SIZES) {
+            byte[] q = new byte[n + 1];
+            for (int i = 0; i < q.length; i++) {
+                q[i] = (byte) (i * 37 + (i % 3 == 0 ? 127 : 0));
+            }
+            q[0] = (byte) -128;
+            q[n] = (byte) 127;
+            for (DType type : new DType[] {DType.INT8, DType.UINT8}) {
+                int zp = type == DType.INT8 ? -128 : 255;
+                float[] want = new float[n + 2];
+                float[] got = new float[n + 2];
+                ref.dequantize(q, 1, want, 2, n, 0.0173f, zp, type);
+                tier.dequantize(q, 1, got, 2, n, 0.0173f, zp, type);
+                assertArrayEquals(want, got, 0f, tier.tier() + " n=" + n + " " + type);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("tiers")
+    void minMaxAndByteSumsMatchScalar(Kernels tier) {
+        Kernels ref = Tiers.scalar();
+        Random rnd = new Random(2);
+        for (int n : Tiers.TAIL_SIZES) {
+            float[] x = new float[n + 1];
+            byte[] q = new byte[n + 1];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) rnd.nextGaussian();
+                q[i] = (byte) rnd.nextInt(256);
+            }
+            q[n] = (byte) 255;
+            float[] want = new float[2];
+            float[] got = new float[2];
+            ref.minMax(x, 1, n, want);
+            tier.minMax(x, 1, n, got);
+            assertArrayEquals(want, got, 0f);
+            assertEquals(ref.sumUnsigned(q, 1, n), tier.sumUnsigned(q, 1, n));
+        }
+    }
+}
