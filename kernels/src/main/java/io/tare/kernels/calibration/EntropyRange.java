@@ -8,8 +8,10 @@ package io.tare.kernels.calibration;
  *
  * <ol>
  *   <li>{@code |x|} is re-binned into {@value #DEFAULT_BINS} uniform bins over {@code [0, amax]}
- *       from the fixed bins, deterministically: each fixed bin's count is spread over the uniform
- *       bins in proportion to overlap (values assumed uniform inside a fixed bin).</li>
+ *       from the fixed bins, deterministically: the {@code c} values of a fixed bin are placed at
+ *       {@code c} evenly spaced points inside it, which keeps counts integral and a sparse tail
+ *       as sparse as the raw samples would make it (spreading fractions instead fills every
+ *       uniform bin of a wide fixed bin, smooths the tail and biases the threshold up).</li>
  *   <li>For every {@code i} from {@code levels} to {@code bins}: P = the first {@code i} bins with
  *       all later mass added to bin {@code i-1}; Q = those {@code i} bins merged into
  *       {@code levels} groups (the last takes the remainder) and expanded back, each group's mass
@@ -23,6 +25,11 @@ package io.tare.kernels.calibration;
  * {@code [min, t]}-like for non-negative data. The smoothing {@code eps} is MXNet's 1e-4 counts,
  * shrunk when re-binning leaves a non-empty bin with less than one count so that no probability
  * turns negative.
+ *
+ * <p>Like the reference algorithm, this is meant for distributions that start near 0 (ReLU
+ * outputs, symmetric activations). For data bounded away from 0 (all {@code |x|} in
+ * {@code [0.5, 2]}, say) KL is smallest when everything collapses onto the first occupied bin,
+ * and the threshold comes out at that bin: prefer {@link MinMaxRange} or {@link MseRange} there.
  *
  * <p>Cost: O(bins^2 / 2) arithmetic, about 2M operations at the defaults, and O(bins) memory.
  */
@@ -75,7 +82,12 @@ public final class EntropyRange implements RangeMethod {
         return (double) bestBinCount(hist, levels) * amax / bins;
     }
 
-    /** Spreads each interval's count over {@code bins} uniform bins on {@code [0, amax]}. */
+    /**
+     * Places each interval's {@code c} values at the evenly spaced points
+     * {@code a + (j + 0.5) (b - a) / c} and counts them into {@code bins} uniform bins on
+     * {@code [0, amax]}: integer counts, total preserved, and a sparse tail stays sparse (a bin
+     * holding 3 values fills at most 3 uniform bins), as the samples themselves would.
+     */
     static double[] uniformHistogram(ValueIntervals m, double amax, int bins) {
         double[] hist = new double[bins];
         double w = amax / bins;
@@ -89,11 +101,15 @@ public final class EntropyRange implements RangeMethod {
                 hist[j0] += c;
                 continue;
             }
-            for (int k = j0; k <= j1; k++) {
-                double left = k == j0 ? a : k * w;
-                double right = k == j1 ? b : (k + 1) * w;
-                hist[k] += c * (right - left) / (b - a);
+            double spacing = (b - a) / c;
+            long placed = 0;
+            for (int k = j0; k < j1; k++) {
+                // values j with a + (j + 0.5) * spacing < (k + 1) * w
+                long below = Math.min(c, Math.max(0, (long) Math.ceil(((k + 1) * w - a) / spacing - 0.5)));
+                hist[k] += below - placed;
+                placed = below;
             }
+            hist[j1] += c - placed;
         }
         return hist;
     }
@@ -110,16 +126,29 @@ public final class EntropyRange implements RangeMethod {
         int best = bins;
         double bestDivergence = Double.POSITIVE_INFINITY;
         for (int i = levels; i <= bins; i++) {
-            System.arraycopy(hist, 0, p, 0, i);
-            p[i - 1] += suffix[i];
-            quantizeAndExpand(hist, p, q, i, levels);
-            double d = divergence(p, q, i);
+            double d = divergence(hist, suffix[i], i, levels, p, q);
             if (d < bestDivergence) {
                 bestDivergence = d;
                 best = i;
             }
         }
         return best;
+    }
+
+    /** KL(P || Q) when the first {@code i} of {@code hist}'s bins are kept (for tests and reports). */
+    static double divergenceAt(double[] hist, int i, int levels) {
+        double outliers = 0;
+        for (int k = i; k < hist.length; k++) {
+            outliers += hist[k];
+        }
+        return divergence(hist, outliers, i, levels, new double[i], new double[i]);
+    }
+
+    private static double divergence(double[] hist, double outliers, int i, int levels, double[] p, double[] q) {
+        System.arraycopy(hist, 0, p, 0, i);
+        p[i - 1] += outliers;
+        quantizeAndExpand(hist, p, q, i, levels);
+        return divergence(p, q, i);
     }
 
     /** Q over the first {@code i} bins: {@code levels} merged groups, expanded onto P's support. */

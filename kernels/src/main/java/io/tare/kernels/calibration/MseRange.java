@@ -12,8 +12,7 @@ import java.util.function.DoubleUnaryOperator;
  * {@value #REFINE_STEPS} steps between the neighbours of the best point; a later point must be
  * strictly better to win, so ties keep the earlier, smaller candidate. Symmetric int8 searches
  * {@code t} in {@code (0, amax]}. Asymmetric uint8 searches the positive end in {@code (0, max]} and the negative end in {@code [min, 0)}
- * alternately (positive, negative, positive), since the range always contains 0; a side with no
- * data keeps the data's own extreme.
+ * alternately (positive, negative, positive), since the converted range always contains 0.
  *
  * <p>Heavy-tailed data gets a clip well below the max (clipping a few samples costs less than
  * coarse steps for all); uniform data gets nearly the max. Cost: about 400 error evaluations,
@@ -55,8 +54,10 @@ public final class MseRange implements RangeMethod {
             double f = bestFraction(x -> error(v, ClipRange.symmetric((float) (amax * x)), encoding));
             return ClipRange.symmetric((float) (amax * f));
         }
-        float min = histogram.min();
-        float max = histogram.max();
+        // The range always contains 0 once converted, so each end is searched between 0 and the
+        // data's extreme on its side; a side without data stays at 0.
+        float min = Math.min(histogram.min(), 0f);
+        float max = Math.max(histogram.max(), 0f);
         float lo = min;
         float hi = max;
         for (int round = 0; round < 3; round++) {
@@ -68,7 +69,9 @@ public final class MseRange implements RangeMethod {
                 lo = (float) (min * bestFraction(x -> error(v, new ClipRange((float) (min * x), fixedHi), encoding)));
             }
         }
-        return new ClipRange(Math.min(lo, hi), hi);
+        // Report the range within the data where the data lies on one side of 0 (same scales).
+        float reportedLo = Math.min(Math.max(lo, histogram.min()), hi);
+        return new ClipRange(reportedLo, hi);
     }
 
     private static double error(ValueIntervals v, ClipRange range, ActivationEncoding encoding) {

@@ -6,8 +6,9 @@ package io.tare.kernels.calibration;
  * <p>Contract shared by implementations: only finite values count (NaN/Inf are the caller's to
  * reject, see {@link TensorHistogram#requireFinite()}); an empty histogram throws
  * {@link IllegalStateException} rather than guessing; for {@link ActivationEncoding#INT8_SYMMETRIC}
- * the result is symmetric, {@code [-t, t]}; the result never reaches beyond the data's exact
- * min/max except to be symmetric; the result is a pure function of the histogram, so equal
+ * the result is symmetric, {@code [-t, t]}; the result lies within the data's exact
+ * min/max except where it is widened to be symmetric (the conversion to scales further widens it
+ * to contain 0); the result is a pure function of the histogram, so equal
  * histograms (however they were merged) give equal ranges. Implementations are immutable and
  * thread-safe.
  */
