@@ -10,6 +10,7 @@ import io.tare.server.core.Shapes;
 import io.tare.server.core.TareException;
 import io.tare.server.core.TensorData;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -20,7 +21,7 @@ import java.util.Map;
  * Decodes a KServe v2 REST inference body, plain JSON or with Triton's binary tensor extension,
  * into an {@link InferenceRequest}. Runs on the event loop: one pass over the JSON with a
  * streaming parser, tensor data written straight into its buffer by {@link RestTensorCodec},
- * binary tensors left in the body as views.
+ * binary tensors cut as views out of one copy of the binary section.
  *
  * <p>Checks here are the ones only the wire format can make (JSON shape of the request, element
  * counts, binary sizes and the body's length); checks against the model's signature are
@@ -40,7 +41,7 @@ final class InferRequestDecoder {
     }
 
     /**
-     * @param body         the whole request body; binary tensors keep referring to it
+     * @param body         the whole request body (binary tensors are copied once out of it)
      * @param headerLength bytes of JSON at the start of the body: the body's length for plain JSON,
      *                     the {@code Inference-Header-Content-Length} value with the binary extension
      * @param binary       whether the request uses the binary extension
@@ -281,6 +282,7 @@ final class InferRequestDecoder {
     private static List<TensorData> tensors(List<InputHeader> headers, byte[] body, int headerLength, boolean binary) {
         List<TensorData> tensors = new ArrayList<>(headers.size());
         int position = headerLength;
+        ByteBuffer section = null;
         for (InputHeader in : headers) {
             if (in.binarySize >= 0) {
                 if (in.hasData()) {
@@ -297,8 +299,11 @@ final class InferRequestDecoder {
                     throw TareException.invalid("input '" + in.name + "' declares " + in.binarySize
                             + " binary bytes but only " + remaining + " remain in the body (truncated request?)");
                 }
-                tensors.add(RestTensorCodec.fromBinary(in.name, in.datatype, in.shape, body, position,
-                        (int) in.binarySize));
+                if (section == null) {
+                    section = RestTensorCodec.binarySection(body, headerLength);
+                }
+                tensors.add(RestTensorCodec.fromBinary(in.name, in.datatype, in.shape, section,
+                        position - headerLength, (int) in.binarySize));
                 position += (int) in.binarySize;
             } else if (in.decoded != null) {
                 tensors.add(in.decoded);

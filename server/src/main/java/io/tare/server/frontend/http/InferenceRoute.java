@@ -39,7 +39,7 @@ final class InferenceRoute {
         OutputFormat format;
         try {
             Buffer buffer = ctx.body().buffer();
-            // One copy of the body; binary tensors are views of this array from here on.
+            // The body as an array, for the JSON parser; the decoder copies binary tensors out once.
             byte[] body = buffer == null ? new byte[0] : buffer.getBytes();
             String headerLengthValue = ctx.request().getHeader(HEADER_LENGTH);
             int headerLength;

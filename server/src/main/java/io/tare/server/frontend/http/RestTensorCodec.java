@@ -20,8 +20,11 @@ import java.nio.charset.StandardCharsets;
  * binary tensor extension become {@link TensorData} and back.
  *
  * <p>JSON elements are read token by token straight into a little-endian buffer and written
- * straight from it, with no boxed intermediate list; binary tensors are views of the request body
- * (no copy). FP16 and BF16 have no JSON form (as in Triton): they travel only as binary.
+ * straight from it, with no boxed intermediate list; binary tensors are views of one copy of the
+ * body's binary section. Decoded tensors live in direct buffers: backends hand them to native
+ * code, and ONNX Runtime wraps a direct buffer without copying (its Java API also refuses heap
+ * ByteBuffers of non-byte element types). FP16 and BF16 have no JSON form (as in Triton): they
+ * travel only as binary.
  *
  * <p>Stateless and thread-safe.
  */
@@ -81,11 +84,21 @@ final class RestTensorCodec {
     }
 
     /**
-     * A tensor whose bytes are {@code body[offset, offset + length)} (no copy; the body must not
-     * change afterwards). Sizes are checked by the caller, which knows the declared size.
+     * The binary section of a body (everything after the JSON header), copied once into direct
+     * memory; {@link #fromBinary} cuts the tensors out of it.
      */
-    static TensorData fromBinary(String name, Datatype type, long[] shape, byte[] body, int offset, int length) {
-        return new TensorData(name, type, shape, ByteBuffer.wrap(body, offset, length));
+    static ByteBuffer binarySection(byte[] body, int headerLength) {
+        return ByteBuffer.allocateDirect(body.length - headerLength).put(body, headerLength, body.length - headerLength)
+                .flip();
+    }
+
+    /**
+     * A tensor whose bytes are {@code section[offset, offset + length)} (a view, no copy; the
+     * section must not change afterwards). Sizes are checked by the caller, which knows the
+     * declared size.
+     */
+    static TensorData fromBinary(String name, Datatype type, long[] shape, ByteBuffer section, int offset, int length) {
+        return new TensorData(name, type, shape, section.slice(offset, length));
     }
 
     /**
@@ -147,7 +160,7 @@ final class RestTensorCodec {
         private final ByteBuffer out;
 
         FixedSink(int bytes) {
-            out = ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
+            out = ByteBuffer.allocateDirect(bytes).order(ByteOrder.LITTLE_ENDIAN);
         }
 
         @Override
@@ -203,7 +216,8 @@ final class RestTensorCodec {
 
         @Override
         public ByteBuffer finish() {
-            return ByteBuffer.wrap(out.toByteArray());
+            byte[] bytes = out.toByteArray();
+            return ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
         }
     }
 
