@@ -17,6 +17,7 @@ import io.tare.server.engine.UnsupportedModelException;
 import io.tare.server.engine.graph.Attributes;
 import io.tare.server.engine.graph.Graph;
 import io.tare.server.engine.graph.Node;
+import io.tare.server.engine.graph.UndecodedAttribute;
 import io.tare.server.engine.graph.ValueInfo;
 import java.io.IOException;
 import java.io.InputStream;
@@ -41,9 +42,6 @@ import java.util.Set;
  * Stateless and thread-safe.
  */
 public final class OnnxModelReader {
-
-    /** Marks an attribute whose ONNX type the engine does not decode (graphs, sparse tensors...). */
-    public record UndecodedAttribute(String onnxType) { }
 
     /** Reads {@code file}; external data is looked up next to it. */
     public Graph read(Path file) {
@@ -144,8 +142,8 @@ public final class OnnxModelReader {
     private static ValueInfo valueInfo(ValueInfoProto v) {
         TypeProto type = v.getType();
         if (!type.hasTensorType()) {
-            throw new UnsupportedModelException("graph value '" + v.getName() + "' is a "
-                    + type.getValueCase() + "; only tensors are supported");
+            // kept undecided here so that the validator can name the operator that makes it first
+            return new ValueInfo(v.getName(), null, new long[0], null);
         }
         TypeProto.Tensor tt = type.getTensorType();
         DataType dt = DataType.fromOnnx(tt.getElemType());

@@ -6,6 +6,8 @@ import java.util.List;
 /**
  * Name, element type and shape of a graph input or output.
  *
+ * @param type element type, or {@code null} when the value is not a tensor (a sequence, map...),
+ *     which the validator refuses
  * @param dims one entry per axis: a fixed size, or -1 for a symbolic/unknown size
  * @param dimNames symbolic name per axis ({@code batch}), or {@code null} where the size is fixed
  */

@@ -1,0 +1,52 @@
+package io.tare.server.engine;
+
+import io.tare.server.engine.quant.QuantizationTap;
+import io.tare.server.engine.quant.ScaleTable;
+
+/**
+ * How to load a model. Immutable; build with the {@code with*} methods from {@link #DEFAULT}.
+ *
+ * @param mode how float layers run (see {@link ExecutionMode})
+ * @param optimize run the graph passes (constant folding, BatchNormalization folding, fusion,
+ *     dead-node removal); off only to debug the passes themselves
+ * @param perRowActivations in DYNAMIC mode, one activation scale per row (token) instead of one per
+ *     tensor
+ * @param scaleTable activation scales for STATIC mode; required there, ignored otherwise
+ * @param tap where quantization points report activations; {@link QuantizationTap#NONE} for off
+ */
+public record EngineOptions(ExecutionMode mode, boolean optimize, boolean perRowActivations, ScaleTable scaleTable,
+        QuantizationTap tap) {
+
+    public static final ExecutionMode DEFAULT_MODE = ExecutionMode.FP32;
+    public static final EngineOptions DEFAULT =
+            new EngineOptions(DEFAULT_MODE, true, false, null, QuantizationTap.NONE);
+
+    public EngineOptions {
+        if (mode == ExecutionMode.STATIC && scaleTable == null) {
+            throw new IllegalArgumentException("STATIC mode needs a scale table");
+        }
+        if (tap == null) {
+            tap = QuantizationTap.NONE;
+        }
+    }
+
+    public EngineOptions withMode(ExecutionMode m) {
+        return new EngineOptions(m, optimize, perRowActivations, scaleTable, tap);
+    }
+
+    public EngineOptions withOptimize(boolean o) {
+        return new EngineOptions(mode, o, perRowActivations, scaleTable, tap);
+    }
+
+    public EngineOptions withPerRowActivations(boolean p) {
+        return new EngineOptions(mode, optimize, p, scaleTable, tap);
+    }
+
+    public EngineOptions withStatic(ScaleTable table) {
+        return new EngineOptions(ExecutionMode.STATIC, optimize, perRowActivations, table, tap);
+    }
+
+    public EngineOptions withTap(QuantizationTap t) {
+        return new EngineOptions(mode, optimize, perRowActivations, scaleTable, t);
+    }
+}

@@ -1,0 +1,119 @@
+package io.tare.server.engine.ops;
+
+import io.tare.server.engine.DataType;
+import io.tare.server.engine.EngineException;
+import io.tare.server.engine.Tensor;
+import java.util.Arrays;
+
+/**
+ * FP32 MatMul (numpy semantics: 1-D operands promoted and the added axis removed, batch axes
+ * broadcast) and Gemm ({@code alpha * A' * B' + beta * C}, C broadcast to [M, N]).
+ */
+public final class MatMulOps {
+    private MatMulOps() {
+    }
+
+    public static void register(OperatorRegistry r) {
+        r.register("MatMul", 1, s -> MatMulOps::matmul);
+        r.register("Gemm", 7, s -> {
+            float alpha = s.attrs().getFloat("alpha", 1f);
+            float beta = s.attrs().getFloat("beta", 1f);
+            boolean transA = s.attrs().getInt("transA", 0) != 0;
+            boolean transB = s.attrs().getInt("transB", 0) != 0;
+            return ctx -> gemm(ctx, alpha, beta, transA, transB);
+        });
+    }
+
+    private static void requireFloat(Tensor t) {
+        if (t.type() != DataType.FLOAT) {
+            throw new EngineException("only FLOAT operands are supported, got " + t.type());
+        }
+    }
+
+    private static void matmul(OpContext ctx) {
+        Tensor a = ctx.input(0);
+        Tensor b = ctx.input(1);
+        requireFloat(a);
+        requireFloat(b);
+        int[] as = a.rank() == 1 ? new int[] {1, a.dim(0)} : a.shape();
+        int[] bs = b.rank() == 1 ? new int[] {b.dim(0), 1} : b.shape();
+        int m = as[as.length - 2];
+        int k = as[as.length - 1];
+        int n = bs[bs.length - 1];
+        if (bs[bs.length - 2] != k) {
+            throw new EngineException("MatMul shapes " + Arrays.toString(a.shape()) + " and "
+                    + Arrays.toString(b.shape()) + " do not match");
+        }
+        int[] batchA = Arrays.copyOf(as, as.length - 2);
+        int[] batchB = Arrays.copyOf(bs, bs.length - 2);
+        int[] batch = Broadcasting.shape(batchA, batchB);
+        int[] full = Arrays.copyOf(batch, batch.length + 2);
+        full[batch.length] = m;
+        full[batch.length + 1] = n;
+        // drop the axes that 1-D operands gained
+        int[] outShape;
+        if (a.rank() == 1 && b.rank() == 1) {
+            outShape = batch;
+        } else if (a.rank() == 1) {
+            outShape = Arrays.copyOf(batch, batch.length + 1);
+            outShape[batch.length] = n;
+        } else if (b.rank() == 1) {
+            outShape = Arrays.copyOf(batch, batch.length + 1);
+            outShape[batch.length] = m;
+        } else {
+            outShape = full;
+        }
+        Tensor y = ctx.output(0, DataType.FLOAT, outShape);
+        int[] sa = Broadcasting.strides(batchA, batch);
+        int[] sb = Broadcasting.strides(batchB, batch);
+        int[] none = new int[batch.length];
+        float[] x = a.floats();
+        float[] w = b.floats();
+        float[] out = y.floats();
+        Broadcasting.forEach(batch, sa, sb, none, (o, i, j, unused) ->
+                FloatMatrix.multiply(x, i * m * k, k, w, j * k * n, n, out, o * m * n, n, m, k, n, false));
+    }
+
+    private static void gemm(OpContext ctx, float alpha, float beta, boolean transA, boolean transB) {
+        Tensor a = ctx.input(0);
+        Tensor b = ctx.input(1);
+        Tensor c = ctx.input(2);
+        requireFloat(a);
+        requireFloat(b);
+        int m = transA ? a.dim(1) : a.dim(0);
+        int k = transA ? a.dim(0) : a.dim(1);
+        int n = transB ? b.dim(0) : b.dim(1);
+        if ((transB ? b.dim(1) : b.dim(0)) != k) {
+            throw new EngineException("Gemm shapes " + Arrays.toString(a.shape()) + " and "
+                    + Arrays.toString(b.shape()) + " do not match");
+        }
+        Tensor y = ctx.output(0, DataType.FLOAT, new int[] {m, n});
+        float[] out = y.floats();
+        float[] x = a.floats();
+        float[] w = b.floats();
+        if (transA) {
+            float[] t = ctx.floatScratch(0, m * k);
+            FloatMatrix.transpose(x, 0, k, m, t, 0);
+            x = t;
+        }
+        if (transB) {
+            float[] t = ctx.floatScratch(1, k * n);
+            FloatMatrix.transpose(w, 0, n, k, t, 0);
+            w = t;
+        }
+        FloatMatrix.multiply(x, 0, k, w, 0, n, out, 0, n, m, k, n, false);
+        if (alpha != 1f) {
+            for (int i = 0; i < m * n; i++) {
+                out[i] *= alpha;
+            }
+        }
+        if (c != null && beta != 0f) {
+            requireFloat(c);
+            int[] shape = {m, n};
+            int[] sc = Broadcasting.strides(c.shape(), shape);
+            float[] bias = c.floats();
+            int[] none = new int[2];
+            Broadcasting.forEach(shape, sc, none, none, (o, i, j, unused) -> out[o] += beta * bias[i]);
+        }
+    }
+}

@@ -1,0 +1,12 @@
+package io.tare.server.engine.quant;
+
+import io.tare.server.engine.ops.OperatorRegistry;
+
+/** Registers the quantized operator families. */
+public final class QuantizedOps {
+    private QuantizedOps() {
+    }
+
+    public static void register(OperatorRegistry r) {
+    }
+}
