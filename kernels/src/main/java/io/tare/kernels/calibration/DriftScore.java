@@ -8,9 +8,10 @@ package io.tare.kernels.calibration;
  *
  * <p>Both histograms are first coarsened to {@code resolutionBits} mantissa bits (sub-bins of a
  * binade summed; sign, zero and overflow bins kept), because two samples of the same distribution
- * differ bin by bin at fine resolution by sampling noise alone; {@value #DEFAULT_RESOLUTION_BITS}
- * bits (bins 1/8 of a binade wide, about 9% relative) keeps the score near 0 for equal
- * distributions at a few thousand samples and still sees a 10% shift of scale. Only finite values
+ * differ bin by bin at fine resolution by sampling noise alone. At
+ * {@value #DEFAULT_RESOLUTION_BITS} bits (bins 1/8 of a binade wide) two 100,000-sample draws of
+ * one Gaussian score about 0.001, a 10% change of its scale about 0.004 and a doubling about 0.13
+ * (measured in this package's tests); the noise floor falls as 1/samples. Only finite values
  * count. The score is a pure function of the two histograms' counts, summed in bin order, so it is
  * reproducible however the histograms were merged. Stateless and thread-safe.
  */

@@ -1,5 +1,7 @@
 package io.tare.kernels.calibration;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -25,6 +27,6 @@ public record TensorReport(String tensor, ActivationEncoding encoding, TensorHis
                            Map<String, ScaleZeroPoint> candidates) {
 
     public TensorReport {
-        candidates = Map.copyOf(candidates);
+        candidates = Collections.unmodifiableMap(new LinkedHashMap<>(candidates));
     }
 }
