@@ -27,7 +27,7 @@ import java.nio.ByteOrder;
  * {@code fp32_contents}; "slow" waits 2 s before answering (to trip deadlines); any other model is
  * NOT_FOUND (as a stream error message on the stream).
  */
-final class EchoInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
+public final class EchoInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
     @Override
     public void serverLive(ServerLiveRequest request, StreamObserver<ServerLiveResponse> out) {
         out.onNext(ServerLiveResponse.newBuilder().setLive(true).build());
