@@ -46,13 +46,14 @@ public final class HttpFrontend implements AutoCloseable {
         this.vertx = vertx;
         this.options = options;
         this.router = Router.router(vertx);
-        // Only POST routes have bodies; the limit is enforced before buffering (413).
-        router.post().handler(BodyHandler.create(false).setBodyLimit(options.maxBodyBytes())
-                .setPreallocateBodyBuffer(true));
+        // Only POST routes have bodies; the limit is enforced before buffering (413). Attached per
+        // route, so that an unknown path is a 404 rather than a 405 for a catch-all POST route.
+        BodyHandler bodies = BodyHandler.create(false).setBodyLimit(options.maxBodyBytes())
+                .setPreallocateBodyBuffer(true);
         ServerRoutes.register(router, () -> !closed, () -> serving && !closed);
         ModelRoutes.register(router, repository);
-        InferenceRoute.register(router, repository);
-        RepositoryRoutes.register(router, repository, admin);
+        InferenceRoute.register(router, bodies, repository);
+        RepositoryRoutes.register(router, bodies, repository, admin);
         router.errorHandler(404, ctx -> Replies.error(ctx, 404, "no endpoint " + ctx.request().method() + " "
                 + ctx.request().path()));
         router.errorHandler(405, ctx -> Replies.error(ctx, 405, "method " + ctx.request().method()

@@ -9,6 +9,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 
@@ -28,10 +29,10 @@ final class InferenceRoute {
         this.repository = repository;
     }
 
-    static void register(Router router, ModelRepository repository) {
+    static void register(Router router, BodyHandler bodies, ModelRepository repository) {
         InferenceRoute route = new InferenceRoute(repository);
-        router.post("/v2/models/:model/infer").handler(route::infer);
-        router.post("/v2/models/:model/versions/:version/infer").handler(route::infer);
+        router.post("/v2/models/:model/infer").handler(bodies).handler(route::infer);
+        router.post("/v2/models/:model/versions/:version/infer").handler(bodies).handler(route::infer);
     }
 
     private void infer(RoutingContext ctx) {

@@ -14,6 +14,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 
@@ -34,11 +35,11 @@ final class RepositoryRoutes {
         this.admin = admin;
     }
 
-    static void register(Router router, ModelRepository repository, RepositoryAdmin admin) {
+    static void register(Router router, BodyHandler bodies, ModelRepository repository, RepositoryAdmin admin) {
         RepositoryRoutes routes = new RepositoryRoutes(repository, admin);
-        router.post("/v2/repository/index").handler(routes::index);
-        router.post("/v2/repository/models/:model/load").handler(ctx -> routes.manage(ctx, true));
-        router.post("/v2/repository/models/:model/unload").handler(ctx -> routes.manage(ctx, false));
+        router.post("/v2/repository/index").handler(bodies).handler(routes::index);
+        router.post("/v2/repository/models/:model/load").handler(bodies).handler(ctx -> routes.manage(ctx, true));
+        router.post("/v2/repository/models/:model/unload").handler(bodies).handler(ctx -> routes.manage(ctx, false));
     }
 
     private void index(RoutingContext ctx) {

@@ -257,7 +257,12 @@ final class RestTensorCodec {
 
     private static TareException badElement(String name, Datatype type, JsonParser p, JsonToken t, String wanted)
             throws IOException {
-        String found = t.isScalarValue() ? BoundedJson.describe(t) + " " + shorten(p.getText()) : BoundedJson.describe(t);
+        String found = BoundedJson.describe(t);
+        if (t == JsonToken.VALUE_STRING) {
+            found += " \"" + shorten(p.getText()) + "\"";
+        } else if (t.isScalarValue()) {
+            found += " " + shorten(p.getText());
+        }
         return TareException.invalid("input '" + name + "' has datatype " + type + " but its data holds " + found
                 + " where " + wanted + " belongs");
     }
