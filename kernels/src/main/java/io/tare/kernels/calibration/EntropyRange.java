@@ -172,62 +172,60 @@ public final class EntropyRange implements RangeMethod {
         }
     }
 
-    /** KL(P || Q) of the first {@code n} entries after MXNet smoothing; +inf when Q has no mass. */
+    /**
+     * KL(P || Q) of the first {@code n} entries after MXNet smoothing; +inf when Q has no mass.
+     * Smoothing moves {@code eps} onto each zero entry and takes {@code eps * zeros / nonZeros}
+     * from each non-zero one, so it preserves the sums, which are therefore taken unsmoothed.
+     */
     private static double divergence(double[] p, double[] q, int n) {
-        double pEps = smoothingEps(p, n);
-        double qEps = smoothingEps(q, n);
-        if (Double.isNaN(qEps) || Double.isNaN(pEps)) {
-            return Double.POSITIVE_INFINITY;
-        }
         int pZeros = 0;
         int qZeros = 0;
-        for (int k = 0; k < n; k++) {
-            if (p[k] == 0) {
-                pZeros++;
-            }
-            if (q[k] == 0) {
-                qZeros++;
-            }
-        }
-        double pTake = pEps * pZeros / (n - pZeros);
-        double qTake = qEps * qZeros / (n - qZeros);
+        double pSmallest = Double.POSITIVE_INFINITY;
+        double qSmallest = Double.POSITIVE_INFINITY;
         double pSum = 0;
         double qSum = 0;
         for (int k = 0; k < n; k++) {
-            pSum += p[k] == 0 ? pEps : p[k] - pTake;
-            qSum += q[k] == 0 ? qEps : q[k] - qTake;
+            double pk = p[k];
+            double qk = q[k];
+            pSum += pk;
+            qSum += qk;
+            if (pk == 0) {
+                pZeros++;
+            } else if (pk < pSmallest) {
+                pSmallest = pk;
+            }
+            if (qk == 0) {
+                qZeros++;
+            } else if (qk < qSmallest) {
+                qSmallest = qk;
+            }
         }
-        double kl = 0;
+        if (qZeros == n || pZeros == n) {
+            return Double.POSITIVE_INFINITY;
+        }
+        double pEps = smoothingEps(pSmallest, pZeros, n);
+        double qEps = smoothingEps(qSmallest, qZeros, n);
+        double pTake = pEps * pZeros / (n - pZeros);
+        double qTake = qEps * qZeros / (n - qZeros);
+        double sum = 0;
         for (int k = 0; k < n; k++) {
-            double pk = (p[k] == 0 ? pEps : p[k] - pTake) / pSum;
-            double qk = (q[k] == 0 ? qEps : q[k] - qTake) / qSum;
-            kl += pk * Math.log(pk / qk);
+            double pk = p[k] == 0 ? pEps : p[k] - pTake;
+            double qk = q[k] == 0 ? qEps : q[k] - qTake;
+            sum += pk * Math.log(pk / qk);
         }
-        return kl;
+        // sum over k of (pk/pSum) * log((pk/pSum) / (qk/qSum))
+        return sum / pSum + Math.log(qSum / pSum);
     }
 
     /**
      * MXNet's 1e-4 (in counts), shrunk to keep {@code eps * zeros / nonZeros} at most half the
-     * smallest non-zero entry (never binding for integer counts, where MXNet's is at most 0.2); NaN when every entry is zero (no distribution to smooth).
+     * smallest non-zero entry (never binding for integer counts, where MXNet's is at most 0.2).
      */
-    private static double smoothingEps(double[] v, int n) {
-        double smallest = Double.POSITIVE_INFINITY;
-        int zeros = 0;
-        for (int k = 0; k < n; k++) {
-            if (v[k] == 0) {
-                zeros++;
-            } else {
-                smallest = Math.min(smallest, v[k]);
-            }
-        }
-        if (zeros == n) {
-            return Double.NaN;
-        }
+    private static double smoothingEps(double smallest, int zeros, int n) {
         if (zeros == 0) {
             return 0;
         }
-        double limit = 0.5 * smallest * (n - zeros) / zeros;
-        return Math.min(SMOOTHING_EPS, limit);
+        return Math.min(SMOOTHING_EPS, 0.5 * smallest * (n - zeros) / zeros);
     }
 
     @Override

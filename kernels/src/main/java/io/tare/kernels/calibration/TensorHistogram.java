@@ -63,11 +63,12 @@ public final class TensorHistogram {
         long nan = 0;
         long posInf = 0;
         long negInf = 0;
-        float lo = min;
-        float hi = max;
+        // min/max run on order-preserving int keys: integer compares are branch-free, unlike
+        // Math.min(float), and the key order puts -0.0 below 0.0 exactly as Math.min does.
+        int lo = orderKey(min);
+        int hi = orderKey(max);
         for (int i = off, end = off + len; i < end; i++) {
-            float x = data[i];
-            int bits = Float.floatToRawIntBits(x);
+            int bits = Float.floatToRawIntBits(data[i]);
             int abs = bits & 0x7fffffff;
             if (abs >= 0x7f800000) {
                 if (abs > 0x7f800000) {
@@ -80,16 +81,27 @@ public final class TensorHistogram {
                 continue;
             }
             counts[binning.binOfFiniteBits(bits)]++;
-            lo = Math.min(lo, x);
-            hi = Math.max(hi, x);
+            int key = bits ^ ((bits >> 31) & 0x7fffffff);
+            lo = Math.min(lo, key);
+            hi = Math.max(hi, key);
             finite++;
         }
         count += finite;
         nanCount += nan;
         positiveInfCount += posInf;
         negativeInfCount += negInf;
-        min = lo;
-        max = hi;
+        min = fromOrderKey(lo);
+        max = fromOrderKey(hi);
+    }
+
+    /** Maps float bits to an int whose signed order is the floats' order (-0.0 just below 0.0). */
+    private static int orderKey(float x) {
+        int bits = Float.floatToRawIntBits(x);
+        return bits ^ ((bits >> 31) & 0x7fffffff);
+    }
+
+    private static float fromOrderKey(int key) {
+        return Float.intBitsToFloat(key ^ ((key >> 31) & 0x7fffffff));
     }
 
     /** Adds a whole array. */
