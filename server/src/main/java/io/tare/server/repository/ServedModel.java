@@ -57,6 +57,11 @@ public final class ServedModel implements AutoCloseable {
         return stats;
     }
 
+    /** Requests waiting in this version's queue. */
+    public int pendingRequests() {
+        return scheduler.pending();
+    }
+
     /** Validates and enqueues; a validation failure is counted and thrown at once. */
     CompletableFuture<InferenceResponse> submit(InferenceRequest request) {
         int rows;

@@ -59,8 +59,18 @@ final class OrtInstance implements ModelInstance {
         if (input.datatype() == Datatype.BYTES) {
             return OnnxTensor.createTensor(env, decodeStrings(input), input.shape());
         }
+        // ORT wants the buffer view that matches the element type; a direct buffer is used in place.
         ByteBuffer data = input.data().order(ByteOrder.nativeOrder());
-        return OnnxTensor.createTensor(env, data, input.shape(), OrtTypes.toOrt(input.datatype()));
+        long[] shape = input.shape();
+        return switch (input.datatype()) {
+            case FP32 -> OnnxTensor.createTensor(env, data.asFloatBuffer(), shape);
+            case FP64 -> OnnxTensor.createTensor(env, data.asDoubleBuffer(), shape);
+            case INT64 -> OnnxTensor.createTensor(env, data.asLongBuffer(), shape);
+            case INT32 -> OnnxTensor.createTensor(env, data.asIntBuffer(), shape);
+            case INT16 -> OnnxTensor.createTensor(env, data.asShortBuffer(), shape);
+            case FP16, BF16 -> OnnxTensor.createTensor(env, data.asShortBuffer(), shape, OrtTypes.toOrt(input.datatype()));
+            default -> OnnxTensor.createTensor(env, data, shape, OrtTypes.toOrt(input.datatype()));
+        };
     }
 
     private TensorData fromOrt(String name, OnnxTensor tensor) throws OrtException {

@@ -1,0 +1,103 @@
+package io.tare.server;
+
+import io.tare.server.backend.BackendRegistry;
+import io.tare.server.frontend.AdminAuth;
+import io.tare.server.frontend.RepositoryAdmin;
+import io.tare.server.frontend.grpc.GrpcFrontend;
+import io.tare.server.frontend.http.HttpFrontend;
+import io.tare.server.frontend.http.HttpOptions;
+import io.tare.server.metrics.MetricsFrontend;
+import io.tare.server.metrics.ServerMetrics;
+import io.tare.server.repository.ControlMode;
+import io.tare.server.repository.ModelRepository;
+import io.tare.server.repository.RepositoryPoller;
+import io.tare.server.scheduler.ComputeThreadPinning;
+import io.vertx.core.Vertx;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.logging.Logger;
+
+/**
+ * A running server: model repository, gRPC and HTTP frontends and the metrics endpoint. Closing it
+ * stops the frontends first, then lets every model finish what it accepted.
+ */
+public final class TareServer implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(TareServer.class.getName());
+
+    private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+    private final ModelRepository repository;
+    private final int httpPort;
+    private final int grpcPort;
+    private final int metricsPort;
+
+    private TareServer(ServerOptions options) {
+        try {
+            ServerMetrics metrics = own(new ServerMetrics());
+            repository = own(new ModelRepository(options.modelRepository(), BackendRegistry.discover(),
+                    metrics.registry(), ComputeThreadPinning.create(options.pinThreads()), options.controlMode()));
+            switch (options.controlMode()) {
+                case NONE, POLL -> repository.loadAll();
+                case EXPLICIT -> options.loadModels().forEach(repository::load);
+            }
+            if (options.controlMode() == ControlMode.POLL) {
+                own(new RepositoryPoller(repository, options.modelRepository(), options.pollInterval()));
+            }
+            AdminAuth auth = new AdminAuth(options.adminToken());
+            RepositoryAdmin admin = own(new RepositoryAdmin(repository, auth));
+            Vertx vertx = Vertx.vertx();
+            own(() -> vertx.close().await());
+            GrpcFrontend grpc = own(new GrpcFrontend(options.host(), options.grpcPort(), options.grpcMaxMessageBytes(),
+                    repository, admin, () -> true));
+            grpcPort = grpc.start();
+            grpc.setServing(true);
+            HttpFrontend http = own(new HttpFrontend(vertx, repository, admin,
+                    new HttpOptions(options.host(), options.httpPort(), options.httpMaxBodyBytes())));
+            httpPort = http.start();
+            MetricsFrontend metricsFrontend = own(new MetricsFrontend(vertx, options.host(), options.metricsPort(), metrics));
+            metricsPort = metricsFrontend.start();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        LOG.info("tare serving " + options.modelRepository() + ": HTTP " + httpPort + ", gRPC " + grpcPort
+                + ", metrics " + metricsPort + " (models: " + repository.index(true).stream()
+                .map(s -> s.name() + "/" + s.version()).toList() + ")");
+    }
+
+    public static TareServer start(ServerOptions options) {
+        return new TareServer(options);
+    }
+
+    private <T extends AutoCloseable> T own(T resource) {
+        resources.push(resource);
+        return resource;
+    }
+
+    public ModelRepository repository() {
+        return repository;
+    }
+
+    public int httpPort() {
+        return httpPort;
+    }
+
+    public int grpcPort() {
+        return grpcPort;
+    }
+
+    public int metricsPort() {
+        return metricsPort;
+    }
+
+    @Override
+    public void close() {
+        while (!resources.isEmpty()) {
+            try {
+                resources.pop().close();
+            } catch (Exception e) {
+                LOG.warning("while stopping: " + e);
+            }
+        }
+    }
+
+}

@@ -1,0 +1,38 @@
+package io.tare.server.cli;
+
+import io.tare.server.core.TareException;
+
+/** Entry point of {@code ./tare}: dispatches to the subcommands. */
+public final class TareMain {
+    private static final String USAGE = """
+            usage: tare <command> [flags]
+              serve     serve a model repository over KServe v2 gRPC and HTTP
+            """ + "\n" + ServeCommand.USAGE;
+
+    private TareMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.exit(run(args));
+    }
+
+    static int run(String[] args) throws Exception {
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("help")) {
+            System.out.println(USAGE);
+            return args.length == 0 ? 2 : 0;
+        }
+        try {
+            return switch (args[0]) {
+                case "serve" -> ServeCommand.run(args);
+                default -> throw new Flags.UsageException("unknown command '" + args[0] + "'");
+            };
+        } catch (Flags.UsageException e) {
+            System.err.println("tare: " + e.getMessage());
+            System.err.println(USAGE);
+            return 2;
+        } catch (TareException e) {
+            System.err.println("tare: " + e.getMessage());
+            return 1;
+        }
+    }
+}
