@@ -70,6 +70,11 @@ public final class PackedFloatMatrix {
         return p * k * panelWidth;
     }
 
+    /** A deep copy in fresh memory (e.g. to rotate weights through DRAM in benchmarks). */
+    public PackedFloatMatrix copy() {
+        return new PackedFloatMatrix(k, n, panelWidth, data.clone());
+    }
+
     /** Bytes of packed storage. */
     public long byteSize() {
         return 4L * data.length;

@@ -182,6 +182,11 @@ public final class PackedInt8Matrix {
         return zeroPoints[j];
     }
 
+    /** A deep copy of the packed bytes in fresh memory (metadata arrays are shared: immutable). */
+    public PackedInt8Matrix copy() {
+        return new PackedInt8Matrix(k, n, panelWidth, layout, data.clone(), columnSums, scales, zeroPoints);
+    }
+
     public long byteSize() {
         return data.length;
     }
