@@ -8,5 +8,8 @@ public final class QuantizedOps {
     }
 
     public static void register(OperatorRegistry r) {
+        QuantizeLinearOps.register(r);
+        IntegerMatMulOps.register(r);
+        IntegerConvOps.register(r);
     }
 }
