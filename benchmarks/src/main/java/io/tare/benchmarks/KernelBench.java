@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code tare bench kernels [--quick] [--json]}: our GEMM kernels beside ONNX Runtime on the issue's
+ * {@code tare bench kernels [--quick] [--json] [--impl a,b] [--shape 1x768x768,...]}: our GEMM kernels beside ONNX Runtime on the issue's
  * shapes, 1 and 2 threads, one row per shape x threads x implementation (name, m, k, n, threads,
  * gops, microseconds per call). {@code --json} prints one JSON array instead of the table.
  *
@@ -37,6 +37,8 @@ public final class KernelBench {
         List<String> argv = Arrays.asList(args);
         boolean quick = argv.contains("--quick");
         boolean json = argv.contains("--json");
+        String implFilter = option(argv, "--impl");
+        String shapeFilter = option(argv, "--shape");
         int[] cpus = CpuAffinity.allowedCpus();
         CpuAffinity.pinCurrentThread(cpus[0]);
         int maxThreads = Math.min(2, cpus.length);
@@ -45,7 +47,11 @@ public final class KernelBench {
             for (boolean dram : s[0] == 1 && s[1] == 4096 ? new boolean[] {false, true} : new boolean[] {false}) {
                 for (int t = 1; t <= maxThreads; t++) {
                     for (String impl : IMPLS) {
-                        specs.add(new BenchSpec(impl, s[0], s[1], s[2], t, dram));
+                        BenchSpec spec = new BenchSpec(impl, s[0], s[1], s[2], t, dram);
+                        if ((implFilter == null || Arrays.asList(implFilter.split(",")).contains(impl))
+                                && (shapeFilter == null || Arrays.asList(shapeFilter.split(",")).contains(spec.shape()))) {
+                            specs.add(spec);
+                        }
                     }
                 }
             }
@@ -60,6 +66,7 @@ public final class KernelBench {
         }
         List<Row> rows = new ArrayList<>();
         try (ComputePool pool = new ComputePool(maxThreads, true)) {
+            warmUpJit(pool, quick ? 300_000_000L : 1_000_000_000L);
             for (BenchSpec spec : specs) {
                 KernelCases.retainOnly(spec);
                 Row row = measure(spec, pool, quick);
@@ -77,6 +84,35 @@ public final class KernelBench {
             Ratios.print(rows);
         }
         System.exit(0);
+    }
+
+    /**
+     * Runs every kernel implementation on a small shape first, so that C2 has compiled the Vector
+     * API and FFM paths before the first measured row (an interpreted Vector API call is ~1000x slower).
+     */
+    private static void warmUpJit(ComputePool pool, long nanosPerImpl) {
+        // Interpreted and C1 code boxes every vector, so a time-based warm-up on real shapes makes
+        // too few calls to reach C2: use a tiny shape and a minimum call count.
+        for (String impl : IMPLS) {
+            if (!KernelCases.handles(impl)) {
+                continue;
+            }
+            for (int rows : new int[] {1, 5}) { // batch-1 and 4-row tiles are different methods
+                try (BenchCase c = KernelCases.create(new BenchSpec(impl, rows, 64, 48, 1, false), pool)) {
+                    long start = System.nanoTime();
+                    for (int calls = 0; calls < 30_000 || System.nanoTime() - start < nanosPerImpl / 2; calls++) {
+                        c.run();
+                    }
+                } catch (Exception | LinkageError e) {
+                    // reported by the measured rows
+                }
+            }
+        }
+    }
+
+    private static String option(List<String> argv, String name) {
+        int i = argv.indexOf(name);
+        return i >= 0 && i + 1 < argv.size() ? argv.get(i + 1) : null;
     }
 
     static Row measure(BenchSpec spec, ComputePool pool, boolean quick) {
