@@ -78,7 +78,10 @@ public final class HttpFrontend implements AutoCloseable {
         if (server != null) {
             throw new IllegalStateException("HttpFrontend already started");
         }
-        HttpServer s = vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.port()));
+        // Request decompression (Content-Encoding: gzip/deflate) as Triton's clients may send it;
+        // the body limit then applies to the decompressed bytes, so a small bomb cannot grow big.
+        HttpServer s = vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.port())
+                .setDecompressionSupported(true));
         s.requestHandler(router);
         try {
             s.listen().await();

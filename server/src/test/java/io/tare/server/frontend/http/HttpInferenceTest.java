@@ -182,6 +182,22 @@ class HttpInferenceTest {
         assertEquals(200, response.statusCode(), response.body());
     }
 
+    @Test
+    void gzipCompressedRequestBodiesAreDecompressed() throws Exception {
+        int image = 9;
+        byte[] plain = jsonRequest(image, false).getBytes(StandardCharsets.UTF_8);
+        java.io.ByteArrayOutputStream zipped = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gzip = new java.util.zip.GZIPOutputStream(zipped)) {
+            gzip.write(plain);
+        }
+        HttpResponse<byte[]> response = server.post(HttpRequest.newBuilder(server.uri("/v2/models/digits/infer"))
+                .header("Content-Type", "application/json").header("Content-Encoding", "gzip")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(zipped.toByteArray())));
+        assertEquals(200, response.statusCode(), new String(response.body(), StandardCharsets.UTF_8));
+        HttpResponse<String> reference = server.postJson("/v2/models/digits/infer", jsonRequest(image, false));
+        assertEquals(new JsonObject(reference.body()), new JsonObject(new String(response.body(), StandardCharsets.UTF_8)));
+    }
+
     private static float[] logits(JsonArray data) {
         float[] out = new float[data.size()];
         for (int i = 0; i < out.length; i++) {
