@@ -183,6 +183,18 @@ class HttpInferenceTest {
     }
 
     @Test
+    void tritonsTimeoutParameterBecomesTheRequestsDeadline() throws Exception {
+        // One microsecond has always passed by the time a compute thread takes the request.
+        String request = jsonRequest(2, false).replaceFirst("\\{", "{\"parameters\":{\"timeout\":1},");
+        HttpResponse<String> expired = server.postJson("/v2/models/digits/infer", request);
+        assertEquals(504, expired.statusCode(), expired.body());
+        assertTrue(new JsonObject(expired.body()).getString("error").contains("deadline passed"), expired.body());
+        HttpResponse<String> negative = server.postJson("/v2/models/digits/infer",
+                jsonRequest(2, false).replaceFirst("\\{", "{\"parameters\":{\"timeout\":-5},"));
+        assertEquals(400, negative.statusCode(), negative.body());
+    }
+
+    @Test
     void gzipCompressedRequestBodiesAreDecompressed() throws Exception {
         int image = 9;
         byte[] plain = jsonRequest(image, false).getBytes(StandardCharsets.UTF_8);
