@@ -7,13 +7,24 @@ public final class TareMain {
     private static final String USAGE = """
             usage: tare <command> [flags]
               serve     serve a model repository over KServe v2 gRPC and HTTP
-            """ + "\n" + ServeCommand.USAGE;
+              bench     bench ort: the in-process ONNX Runtime baseline; bench kernels: kernel tiers vs ORT
+            """ + "\n" + ServeCommand.USAGE + "\n" + OrtBaselineCommand.USAGE;
 
     private TareMain() {
     }
 
     public static void main(String[] args) throws Exception {
         System.exit(run(args));
+    }
+
+    private static int bench(String[] args) throws Exception {
+        if (args.length < 2) {
+            throw new Flags.UsageException("bench needs a target: ort");
+        }
+        return switch (args[1]) {
+            case "ort" -> OrtBaselineCommand.run(args);
+            default -> throw new Flags.UsageException("unknown bench target '" + args[1] + "'");
+        };
     }
 
     static int run(String[] args) throws Exception {
@@ -24,6 +35,7 @@ public final class TareMain {
         try {
             return switch (args[0]) {
                 case "serve" -> ServeCommand.run(args);
+                case "bench" -> bench(args);
                 default -> throw new Flags.UsageException("unknown command '" + args[0] + "'");
             };
         } catch (Flags.UsageException e) {
