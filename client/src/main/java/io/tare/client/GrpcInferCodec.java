@@ -140,5 +140,4 @@ final class GrpcInferCodec {
         }
         return TensorData.of(Datatype.BYTES, shape, out.array());
     }
-
 }
