@@ -6,6 +6,7 @@ import io.grpc.ClientCall;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.stub.ClientCalls;
@@ -67,10 +68,12 @@ public final class TareClient implements AutoCloseable {
         ChannelCredentials credentials = options.tls()
                 ? TlsChannelCredentials.create()
                 : InsecureChannelCredentials.create();
-        ManagedChannel channel = Grpc.newChannelBuilder(target, credentials)
-                .maxInboundMessageSize(options.maxInboundMessageBytes())
-                .build();
-        return new TareClient(channel, options);
+        ManagedChannelBuilder<?> builder = Grpc.newChannelBuilder(target, credentials)
+                .maxInboundMessageSize(options.maxInboundMessageBytes());
+        if (options.transportCallbacks()) {
+            builder.directExecutor();
+        }
+        return new TareClient(builder.build(), options);
     }
 
     /**

@@ -9,12 +9,16 @@ import java.time.Duration;
  * @param maxInboundMessageBytes largest response accepted; gRPC's own default (4 MiB) is too small for a
  *                               batch of images or a transformer's hidden states
  * @param tls                    TLS with the JVM's default trust store instead of plaintext
+ * @param transportCallbacks     complete async futures and stream listeners on the transport's own threads
+ *                               instead of handing them to an executor: one thread hop less per response
+ *                               (a load generator wants it), but callbacks must then never block
  */
-public record TareClientOptions(Duration deadline, int maxInboundMessageBytes, boolean tls) {
+public record TareClientOptions(Duration deadline, int maxInboundMessageBytes, boolean tls,
+                                boolean transportCallbacks) {
     public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(30);
     public static final int DEFAULT_MAX_INBOUND_MESSAGE_BYTES = 64 << 20;
     public static final TareClientOptions DEFAULT =
-            new TareClientOptions(DEFAULT_DEADLINE, DEFAULT_MAX_INBOUND_MESSAGE_BYTES, false);
+            new TareClientOptions(DEFAULT_DEADLINE, DEFAULT_MAX_INBOUND_MESSAGE_BYTES, false, false);
 
     public TareClientOptions {
         if (deadline == null || deadline.isNegative() || deadline.isZero()) {
@@ -26,14 +30,18 @@ public record TareClientOptions(Duration deadline, int maxInboundMessageBytes, b
     }
 
     public TareClientOptions withDeadline(Duration newDeadline) {
-        return new TareClientOptions(newDeadline, maxInboundMessageBytes, tls);
+        return new TareClientOptions(newDeadline, maxInboundMessageBytes, tls, transportCallbacks);
     }
 
     public TareClientOptions withMaxInboundMessageBytes(int bytes) {
-        return new TareClientOptions(deadline, bytes, tls);
+        return new TareClientOptions(deadline, bytes, tls, transportCallbacks);
     }
 
     public TareClientOptions withTls(boolean useTls) {
-        return new TareClientOptions(deadline, maxInboundMessageBytes, useTls);
+        return new TareClientOptions(deadline, maxInboundMessageBytes, useTls, transportCallbacks);
+    }
+
+    public TareClientOptions withTransportCallbacks(boolean onTransportThreads) {
+        return new TareClientOptions(deadline, maxInboundMessageBytes, tls, onTransportThreads);
     }
 }

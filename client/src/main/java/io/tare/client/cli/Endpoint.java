@@ -41,10 +41,19 @@ final class Endpoint implements AutoCloseable {
      * {@code --timeout} (seconds) and {@code --tls}.
      */
     static Endpoint open(CliArgs args) throws UsageException {
+        return open(args, false);
+    }
+
+    /**
+     * @param transportCallbacks complete gRPC futures on transport threads (see
+     *                           {@link TareClientOptions#transportCallbacks()}); only for callbacks that never block
+     */
+    static Endpoint open(CliArgs args, boolean transportCallbacks) throws UsageException {
         boolean useHttp = usesHttp(args);
         TareClientOptions options = TareClientOptions.DEFAULT
                 .withDeadline(args.seconds("timeout", TareClientOptions.DEFAULT_DEADLINE, false))
-                .withTls(args.flag("tls"));
+                .withTls(args.flag("tls"))
+                .withTransportCallbacks(transportCallbacks);
         String address = args.get("url", useHttp ? DEFAULT_HTTP : DEFAULT_GRPC);
         try {
             return useHttp

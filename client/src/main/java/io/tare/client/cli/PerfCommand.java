@@ -53,7 +53,8 @@ final class PerfCommand implements Command {
         List<List<InferInput>> requests = InputSet.load(args.all("input")).batches(batch);
         InferOptions options = InferOptions.builder().modelVersion(args.get("version", "")).build();
 
-        try (Endpoint endpoint = Endpoint.open(args)) {
+        // The runner's callbacks only record a latency and send the next request: safe on transport threads.
+        try (Endpoint endpoint = Endpoint.open(args, true)) {
             // One request first: a wrong model name or input fails here with the server's message.
             endpoint.infer(model, requests.getFirst(), options);
             ProgressLine progress = ProgressLine.forStream(err);
