@@ -11,6 +11,8 @@ import java.util.Arrays;
  */
 public final class ExecutionState {
     final Tensor[] values;
+    /** The scale table of the current run; set by the model before each run. */
+    io.tare.server.engine.quant.ScaleTable scaleTable;
     private final Object[][] slotArrays;
     private final Tensor[] cachedByValue;
     private float[][] floatScratch = new float[4][];

@@ -4,6 +4,8 @@ import io.tare.server.engine.graph.ValueInfo;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicReference;
+import io.tare.server.engine.quant.ScaleTable;
 
 /**
  * A model ready to run. Thread-safe: {@link #run} borrows a per-run {@link ExecutionState} from a
@@ -16,11 +18,34 @@ public final class LoadedModel {
     private final EngineOptions options;
     private final List<String> appliedPasses;
     private final ConcurrentLinkedQueue<ExecutionState> idle = new ConcurrentLinkedQueue<>();
+    private final AtomicReference<ScaleTable> scaleTable;
 
     LoadedModel(ExecutionPlan plan, EngineOptions options, List<String> appliedPasses) {
         this.plan = plan;
         this.options = options;
         this.appliedPasses = List.copyOf(appliedPasses);
+        this.scaleTable = new AtomicReference<>(options.scaleTable());
+    }
+
+    /** The activation scale table runs use now (STATIC mode), or {@code null}. */
+    public ScaleTable scaleTable() {
+        return scaleTable.get();
+    }
+
+    /**
+     * Swaps in a new scale table atomically: runs that started keep the table they read, later runs
+     * see the new one.
+     *
+     * @throws IllegalArgumentException unless the new version is higher than the current one
+     */
+    public void updateScaleTable(ScaleTable table) {
+        scaleTable.getAndUpdate(current -> {
+            if (current != null && table.version() <= current.version()) {
+                throw new IllegalArgumentException("scale table version " + table.version()
+                        + " is not newer than " + current.version());
+            }
+            return table;
+        });
     }
 
     /** Graph inputs: name, element type, dims (-1 where symbolic). */
@@ -59,6 +84,7 @@ public final class LoadedModel {
             state = plan.newState();
         }
         try {
+            state.scaleTable = scaleTable.get();
             return plan.run(state, inputs);
         } finally {
             idle.offer(state);
@@ -67,21 +93,22 @@ public final class LoadedModel {
 
     /** A session with its own buffers, for one thread at a time (e.g. one per model instance). */
     public ModelSession newSession() {
-        return new ModelSession(plan, plan.newState());
+        return new ModelSession(this, plan.newState());
     }
 
     /** Runs with buffers owned by one caller; not thread-safe. */
     public static final class ModelSession {
-        private final ExecutionPlan plan;
+        private final LoadedModel model;
         private final ExecutionState state;
 
-        ModelSession(ExecutionPlan plan, ExecutionState state) {
-            this.plan = plan;
+        ModelSession(LoadedModel model, ExecutionState state) {
+            this.model = model;
             this.state = state;
         }
 
         public Map<String, Tensor> run(Map<String, Tensor> inputs) {
-            return plan.run(state, inputs);
+            state.scaleTable = model.scaleTable.get();
+            return model.plan.run(state, inputs);
         }
     }
 }

@@ -77,6 +77,11 @@ final class StepContext implements OpContext {
     }
 
     @Override
+    public io.tare.server.engine.quant.ScaleTable scaleTable() {
+        return state.scaleTable;
+    }
+
+    @Override
     public QuantizationTap tap() {
         return plan.tap();
     }

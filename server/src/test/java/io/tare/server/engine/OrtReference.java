@@ -15,8 +15,19 @@ public final class OrtReference implements AutoCloseable {
     private final OrtSession session;
 
     public OrtReference(Path model) throws OrtException {
+        this(model, true);
+    }
+
+    /**
+     * @param optimized false runs the graph as written (no fusion into ORT's INT8 kernels); see
+     *     {@link FixtureModelsQuantizedTest} for why that matters on CPUs without VNNI
+     */
+    public OrtReference(Path model, boolean optimized) throws OrtException {
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         options.setIntraOpNumThreads(1);
+        if (!optimized) {
+            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
+        }
         this.session = env.createSession(model.toString(), options);
     }
 

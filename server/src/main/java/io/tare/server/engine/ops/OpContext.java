@@ -37,6 +37,9 @@ public interface OpContext {
     /** An int scratch array of at least {@code minLength} elements, valid during this run only. */
     int[] intScratch(int slot, int minLength);
 
+    /** The activation scales of this run (static mode), or {@code null} when the model has none. */
+    io.tare.server.engine.quant.ScaleTable scaleTable();
+
     /** Where quantization points report activations; {@link QuantizationTap#NONE} when taps are off. */
     QuantizationTap tap();
 }

@@ -70,6 +70,11 @@ final class FoldingContext implements OpContext {
     }
 
     @Override
+    public io.tare.server.engine.quant.ScaleTable scaleTable() {
+        return null;
+    }
+
+    @Override
     public QuantizationTap tap() {
         return QuantizationTap.NONE;
     }

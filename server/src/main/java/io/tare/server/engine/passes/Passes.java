@@ -15,6 +15,8 @@ public final class Passes {
         // folding always runs: Constant nodes must become constants for weight packing to see them
         passes.add(new ConstantFolding(registry));
         if (options.optimize()) {
+            passes.add(new NoOpElimination());
+            passes.add(new QdqLowering());
             passes.add(new DeadNodeElimination());
         }
         return passes;

@@ -11,5 +11,6 @@ public final class QuantizedOps {
         QuantizeLinearOps.register(r);
         IntegerMatMulOps.register(r);
         IntegerConvOps.register(r);
+        Int8LinearOps.register(r);
     }
 }
