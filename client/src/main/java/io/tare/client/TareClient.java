@@ -7,9 +7,11 @@ import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.stub.ClientCalls;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import io.tare.proto.inference.GRPCInferenceServiceGrpc;
 import io.tare.proto.inference.ModelConfig;
@@ -19,6 +21,12 @@ import io.tare.proto.inference.ModelInferResponse;
 import io.tare.proto.inference.ModelMetadataRequest;
 import io.tare.proto.inference.ModelMetadataResponse;
 import io.tare.proto.inference.ModelReadyRequest;
+import io.tare.proto.inference.ModelStatisticsRequest;
+import io.tare.proto.inference.ModelStatisticsResponse;
+import io.tare.proto.inference.RepositoryIndexRequest;
+import io.tare.proto.inference.RepositoryIndexResponse;
+import io.tare.proto.inference.RepositoryModelLoadRequest;
+import io.tare.proto.inference.RepositoryModelUnloadRequest;
 import io.tare.proto.inference.ServerLiveRequest;
 import io.tare.proto.inference.ServerMetadataRequest;
 import io.tare.proto.inference.ServerMetadataResponse;
@@ -40,6 +48,8 @@ import java.util.function.Supplier;
  */
 public final class TareClient implements AutoCloseable {
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
+    private static final Metadata.Key<String> AUTHORIZATION =
+            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
     private final ManagedChannel channel;
     private final TareClientOptions options;
@@ -49,10 +59,19 @@ public final class TareClient implements AutoCloseable {
     private TareClient(ManagedChannel channel, TareClientOptions options) {
         this.channel = channel;
         this.options = options;
-        this.blocking = GRPCInferenceServiceGrpc.newBlockingStub(channel)
-                .withMaxInboundMessageSize(options.maxInboundMessageBytes());
-        this.async = GRPCInferenceServiceGrpc.newStub(channel)
-                .withMaxInboundMessageSize(options.maxInboundMessageBytes());
+        GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub blockingStub =
+                GRPCInferenceServiceGrpc.newBlockingStub(channel).withMaxInboundMessageSize(options.maxInboundMessageBytes());
+        GRPCInferenceServiceGrpc.GRPCInferenceServiceStub asyncStub =
+                GRPCInferenceServiceGrpc.newStub(channel).withMaxInboundMessageSize(options.maxInboundMessageBytes());
+        String authorization = options.authorizationHeader();
+        if (authorization != null) {
+            Metadata headers = new Metadata();
+            headers.put(AUTHORIZATION, authorization);
+            blockingStub = blockingStub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+            asyncStub = asyncStub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+        }
+        this.blocking = blockingStub;
+        this.async = asyncStub;
     }
 
     /** Connects to {@code target} ("host:port") with {@link TareClientOptions#DEFAULT}. */
@@ -78,7 +97,8 @@ public final class TareClient implements AutoCloseable {
 
     /**
      * A client over a channel built elsewhere (in-process tests, custom TLS or load balancing). The client
-     * takes ownership and shuts the channel down on {@link #close()}.
+     * takes ownership and shuts the channel down on {@link #close()}. The channel's builder decides its
+     * executor and inbound limit; {@code options} supplies deadlines, the per-call inbound limit and the token.
      */
     public static TareClient over(ManagedChannel channel, TareClientOptions options) {
         return new TareClient(channel, options);
@@ -126,6 +146,32 @@ public final class TareClient implements AutoCloseable {
         return call(() -> withDeadline(null).modelConfig(request).getConfig());
     }
 
+    /** Per-model statistics (counts and cumulative durations); an empty name asks for every model. */
+    public ModelStatisticsResponse modelStatistics(String model) {
+        ModelStatisticsRequest request = ModelStatisticsRequest.newBuilder().setName(model).build();
+        return call(() -> withDeadline(null).modelStatistics(request));
+    }
+
+    /** The models the repository holds and their states. */
+    public List<RepositoryIndexResponse.ModelIndex> repositoryIndex() {
+        return call(() -> withDeadline(null).repositoryIndex(RepositoryIndexRequest.getDefaultInstance()).getModelsList());
+    }
+
+    /**
+     * Loads (or reloads) {@code model} from the repository; the server must run with explicit model control.
+     * Waits until the server answers, which is after the model is ready or has failed to load.
+     */
+    public void loadModel(String model) {
+        RepositoryModelLoadRequest request = RepositoryModelLoadRequest.newBuilder().setModelName(model).build();
+        call(() -> withDeadline(null).repositoryModelLoad(request));
+    }
+
+    /** Unloads {@code model}; requests in flight finish first. */
+    public void unloadModel(String model) {
+        RepositoryModelUnloadRequest request = RepositoryModelUnloadRequest.newBuilder().setModelName(model).build();
+        call(() -> withDeadline(null).repositoryModelUnload(request));
+    }
+
     /** Runs one inference with default options, waiting for the result. */
     public InferResult infer(String model, List<InferInput> inputs) {
         return infer(model, inputs, InferOptions.DEFAULT);
@@ -156,8 +202,9 @@ public final class TareClient implements AutoCloseable {
         ModelInferRequest request = GrpcInferCodec.toRequest(model, inputs, inferOptions);
         Duration timeout = inferOptions.timeout() != null ? inferOptions.timeout() : options.deadline();
         CallOptions callOptions = async.getCallOptions().withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        // The stub's channel carries the interceptors (the bearer token); the raw channel does not.
         ClientCall<ModelInferRequest, ModelInferResponse> call =
-                channel.newCall(GRPCInferenceServiceGrpc.getModelInferMethod(), callOptions);
+                async.getChannel().newCall(GRPCInferenceServiceGrpc.getModelInferMethod(), callOptions);
         CompletableFuture<InferResult> result = new CompletableFuture<>();
         ClientCalls.asyncUnaryCall(call, request, new StreamObserver<>() {
             @Override

@@ -10,7 +10,14 @@ import io.tare.proto.inference.ModelMetadataRequest;
 import io.tare.proto.inference.ModelMetadataResponse;
 import io.tare.proto.inference.ModelReadyRequest;
 import io.tare.proto.inference.ModelReadyResponse;
+import io.tare.proto.inference.ModelStatistics;
+import io.tare.proto.inference.ModelStatisticsRequest;
+import io.tare.proto.inference.ModelStatisticsResponse;
 import io.tare.proto.inference.ModelStreamInferResponse;
+import io.tare.proto.inference.RepositoryIndexRequest;
+import io.tare.proto.inference.RepositoryIndexResponse;
+import io.tare.proto.inference.RepositoryModelLoadRequest;
+import io.tare.proto.inference.RepositoryModelLoadResponse;
 import io.tare.proto.inference.ServerLiveRequest;
 import io.tare.proto.inference.ServerLiveResponse;
 import io.tare.proto.inference.ServerMetadataRequest;
@@ -25,7 +32,7 @@ import java.nio.ByteOrder;
  * A tiny KServe v2 service for client tests. Model "echo" returns each input as an output called
  * "OUT_" + input name, with raw contents; "echo_typed" does the same for FP32 inputs but answers with
  * {@code fp32_contents}; "slow" waits 2 s before answering (to trip deadlines); any other model is
- * NOT_FOUND (as a stream error message on the stream).
+ * NOT_FOUND (as a stream error message on the stream). The repository holds "echo" only.
  */
 public final class EchoInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
     @Override
@@ -62,6 +69,32 @@ public final class EchoInferenceService extends GRPCInferenceServiceGrpc.GRPCInf
                 .addInputs(ModelMetadataResponse.TensorMetadata.newBuilder().setName("x").setDatatype("FP32")
                         .addShape(-1).addShape(4))
                 .build());
+        out.onCompleted();
+    }
+
+    @Override
+    public void repositoryIndex(RepositoryIndexRequest request, StreamObserver<RepositoryIndexResponse> out) {
+        out.onNext(RepositoryIndexResponse.newBuilder()
+                .addModels(RepositoryIndexResponse.ModelIndex.newBuilder().setName("echo").setVersion("1").setState("READY"))
+                .build());
+        out.onCompleted();
+    }
+
+    @Override
+    public void repositoryModelLoad(RepositoryModelLoadRequest request, StreamObserver<RepositoryModelLoadResponse> out) {
+        if (!request.getModelName().equals("echo")) {
+            out.onError(Status.NOT_FOUND.withDescription("no model '" + request.getModelName() + "' in the repository")
+                    .asRuntimeException());
+            return;
+        }
+        out.onNext(RepositoryModelLoadResponse.getDefaultInstance());
+        out.onCompleted();
+    }
+
+    @Override
+    public void modelStatistics(ModelStatisticsRequest request, StreamObserver<ModelStatisticsResponse> out) {
+        out.onNext(ModelStatisticsResponse.newBuilder()
+                .addModelStats(ModelStatistics.newBuilder().setName("echo").setInferenceCount(3)).build());
         out.onCompleted();
     }
 

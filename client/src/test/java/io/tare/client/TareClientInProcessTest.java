@@ -1,7 +1,12 @@
 package io.tare.client;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
@@ -29,14 +34,28 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TareClientInProcessTest {
+    private static final Metadata.Key<String> AUTHORIZATION =
+            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+    private final List<String> authorizations = Collections.synchronizedList(new ArrayList<>());
+    private String serverName;
     private Server server;
     private TareClient client;
 
     @BeforeEach
     void start() throws IOException {
-        String name = InProcessServerBuilder.generateName();
-        server = InProcessServerBuilder.forName(name).addService(new EchoInferenceService()).build().start();
-        ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
+        serverName = InProcessServerBuilder.generateName();
+        ServerInterceptor recordAuthorization = new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                              ServerCallHandler<Q, R> next) {
+                authorizations.add(String.valueOf(headers.get(AUTHORIZATION)));
+                return next.startCall(call, headers);
+            }
+        };
+        server = InProcessServerBuilder.forName(serverName)
+                .addService(ServerInterceptors.intercept(new EchoInferenceService(), recordAuthorization))
+                .build().start();
+        ManagedChannel channel = InProcessChannelBuilder.forName(serverName).build();
         client = TareClient.over(channel, TareClientOptions.DEFAULT.withDeadline(Duration.ofSeconds(10)));
     }
 
@@ -166,6 +185,22 @@ class TareClientInProcessTest {
         stream.cancel("test over");
         assertTrue(stream.awaitClose(Duration.ofSeconds(5)));
         assertEquals(Status.Code.CANCELLED, closeFailure.get().code());
+    }
+
+    @Test
+    void repositoryCallsCarryTheBearerToken() {
+        assertEquals("echo", client.repositoryIndex().getFirst().getName());
+        assertEquals(3, client.modelStatistics("echo").getModelStats(0).getInferenceCount());
+        assertEquals("null", authorizations.getLast(), "no token configured, none sent");
+        try (TareClient admin = TareClient.over(InProcessChannelBuilder.forName(serverName).build(),
+                TareClientOptions.DEFAULT.withBearerToken("s3cret"))) {
+            admin.loadModel("echo");
+            assertEquals("Bearer s3cret", authorizations.getLast());
+            admin.inferAsync("echo", inputs()).join();
+            assertEquals("Bearer s3cret", authorizations.getLast(), "async calls carry the token too");
+            TareClientException missing = assertThrows(TareClientException.class, () -> admin.loadModel("nope"));
+            assertEquals(Status.Code.NOT_FOUND, missing.code());
+        }
     }
 
     @Test

@@ -9,7 +9,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code tare client <command>}: health, metadata, infer, stream and perf against a KServe v2 server.
+ * {@code tare client <command>}: health, metadata, infer, stream, perf, stats and repository against a
+ * KServe v2 server.
  *
  * <p>Exit codes: 0 success; 1 the server failed, refused or was unreachable (its status message is
  * printed); 2 the command line was wrong (a usage hint is printed).
@@ -27,6 +28,8 @@ public final class ClientMain {
         COMMANDS.put("infer", new InferCommand());
         COMMANDS.put("stream", new StreamCommand());
         COMMANDS.put("perf", new PerfCommand());
+        COMMANDS.put("stats", new StatsCommand());
+        COMMANDS.put("repository", new RepositoryCommand());
     }
 
     private ClientMain() {
@@ -66,7 +69,8 @@ public final class ClientMain {
     static String usage() {
         StringBuilder text = new StringBuilder("usage: tare client <command> [options]\n\ncommands:\n");
         COMMANDS.values().forEach(command -> text.append("  ").append(command.usage()).append('\n'));
-        text.append("\n--url defaults to localhost:8001 (gRPC) or localhost:8000 (HTTP); --timeout is in seconds.\n")
+        text.append("\n--url defaults to localhost:8001 (gRPC) or localhost:8000 (HTTP); --timeout is in seconds;\n")
+                .append("--token-file F sends the admin token in F as 'Authorization: Bearer <token>'.\n")
                 .append("Input files: .npy (shape from its header) or raw .f32/.f64/.i8/.i32/.i64/.u8 with a shape;\n")
                 .append("one -1 in a shape is inferred from the file size, e.g. x=test_x.f32:-1,1,28,28.\n")
                 .append("Exit codes: 0 ok, 1 server error, 2 bad arguments.\n");

@@ -8,6 +8,9 @@ import io.tare.client.TareClient;
 import io.tare.client.TareClientOptions;
 import io.tare.client.http.TareHttpClient;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -21,7 +24,7 @@ final class Endpoint implements AutoCloseable {
     static final String DEFAULT_GRPC = "localhost:8001";
     static final String DEFAULT_HTTP = "localhost:8000";
     /** Options every command that talks to a server accepts. */
-    static final Set<String> VALUE_OPTIONS = Set.of("url", "timeout", "protocol");
+    static final Set<String> VALUE_OPTIONS = Set.of("url", "timeout", "protocol", "token-file");
     static final Set<String> FLAG_OPTIONS = Set.of("http", "tls");
 
     private final TareClient grpc;
@@ -53,14 +56,32 @@ final class Endpoint implements AutoCloseable {
         TareClientOptions options = TareClientOptions.DEFAULT
                 .withDeadline(args.seconds("timeout", TareClientOptions.DEFAULT_DEADLINE, false))
                 .withTls(args.flag("tls"))
-                .withTransportCallbacks(transportCallbacks);
+                .withTransportCallbacks(transportCallbacks)
+                .withBearerToken(token(args));
         String address = args.get("url", useHttp ? DEFAULT_HTTP : DEFAULT_GRPC);
         try {
             return useHttp
                     ? new Endpoint(null, TareHttpClient.connect(address, options), address, options)
                     : new Endpoint(TareClient.connect(address, options), null, address, options);
         } catch (IllegalArgumentException e) {
-            throw new UsageException("bad --url '" + address + "': " + e.getMessage());
+            throw new UsageException("bad --url '" + address + "' or options: " + e.getMessage());
+        }
+    }
+
+    /** The admin token from {@code --token-file} (first line, trimmed), or null. */
+    private static String token(CliArgs args) throws UsageException {
+        if (!args.has("token-file")) {
+            return null;
+        }
+        Path file = Path.of(args.get("token-file", ""));
+        try {
+            String token = Files.readString(file).lines().findFirst().orElse("").strip();
+            if (token.isEmpty()) {
+                throw new UsageException("--token-file " + file + " is empty");
+            }
+            return token;
+        } catch (IOException e) {
+            throw new UsageException("cannot read --token-file " + file + ": " + e.getMessage());
         }
     }
 
@@ -113,6 +134,22 @@ final class Endpoint implements AutoCloseable {
 
     Message modelMetadata(String model) {
         return isHttp() ? http.modelMetadata(model) : grpc.modelMetadata(model);
+    }
+
+    void loadModel(String model) {
+        if (isHttp()) {
+            http.loadModel(model);
+        } else {
+            grpc.loadModel(model);
+        }
+    }
+
+    void unloadModel(String model) {
+        if (isHttp()) {
+            http.unloadModel(model);
+        } else {
+            grpc.unloadModel(model);
+        }
     }
 
     InferResult infer(String model, List<InferInput> inputs, InferOptions options) {

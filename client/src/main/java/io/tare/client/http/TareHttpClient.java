@@ -81,6 +81,16 @@ public final class TareHttpClient implements AutoCloseable {
         return parse(ok(send(get(modelPath(model, "")))), ModelMetadataResponse.newBuilder());
     }
 
+    /** Loads (or reloads) {@code model} from the repository (Triton's repository extension). */
+    public void loadModel(String model) {
+        ok(send(post("/v2/repository/models/" + segment(model) + "/load")));
+    }
+
+    /** Unloads {@code model}. */
+    public void unloadModel(String model) {
+        ok(send(post("/v2/repository/models/" + segment(model) + "/unload")));
+    }
+
     public InferResult infer(String model, List<InferInput> inputs) {
         return infer(model, inputs, InferOptions.DEFAULT);
     }
@@ -119,8 +129,7 @@ public final class TareHttpClient implements AutoCloseable {
 
     private HttpRequest inferRequest(String model, List<InferInput> inputs, InferOptions inferOptions) {
         HttpInferCodec.Body body = HttpInferCodec.encodeRequest(inputs, inferOptions);
-        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(base.getPath()
-                        + modelPath(model, inferOptions.modelVersion()) + "/infer"))
+        HttpRequest.Builder request = request(modelPath(model, inferOptions.modelVersion()) + "/infer")
                 .timeout(inferOptions.timeout() != null ? inferOptions.timeout() : options.deadline())
                 .header("Content-Type", body.contentType())
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body.bytes()));
@@ -142,7 +151,18 @@ public final class TareHttpClient implements AutoCloseable {
     }
 
     private HttpRequest get(String path) {
-        return HttpRequest.newBuilder(base.resolve(base.getPath() + path)).timeout(options.deadline()).GET().build();
+        return request(path).GET().build();
+    }
+
+    private HttpRequest post(String path) {
+        return request(path).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{}")).build();
+    }
+
+    private HttpRequest.Builder request(String path) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(base.getPath() + path)).timeout(options.deadline());
+        String authorization = options.authorizationHeader();
+        return authorization == null ? request : request.header("Authorization", authorization);
     }
 
     private static String modelPath(String model, String version) {

@@ -167,6 +167,31 @@ class ClientMainTest {
     }
 
     @Test
+    void repositoryAndStats() throws IOException {
+        Run index = cli("repository", "index", "--url", grpcUrl);
+        assertEquals(0, index.exit(), index.err());
+        assertEquals("echo\t1\tREADY\n", index.out());
+        Path token = dir.resolve("token");
+        Files.writeString(token, "s3cret\n");
+        Run load = cli("repository", "load", "--model", "echo", "--url", grpcUrl, "--token-file", token.toString());
+        assertEquals(0, load.exit(), load.err());
+        Run missing = cli("repository", "load", "--model", "nope", "--url", grpcUrl);
+        assertEquals(1, missing.exit());
+        assertTrue(missing.err().contains("NOT_FOUND"), missing.err());
+        Run httpUnload = cli("repository", "unload", "--model", "echo", "--http", "--url", httpServer.address(),
+                "--token-file", token.toString());
+        assertEquals(0, httpUnload.exit(), httpUnload.err());
+        assertEquals("Bearer s3cret", httpServer.lastAuthorization());
+        assertEquals(2, cli("repository", "frob", "--url", grpcUrl).exit());
+        assertEquals(2, cli("repository", "load", "--url", grpcUrl).exit());
+        assertEquals(2, cli("repository", "load", "--model", "echo", "--token-file", dir.resolve("none").toString()).exit());
+
+        Run stats = cli("stats", "--url", grpcUrl, "--model", "echo");
+        assertEquals(0, stats.exit(), stats.err());
+        assertTrue(stats.out().contains("\"inference_count\": \"3\""), stats.out());
+    }
+
+    @Test
     void perfFailsFastOnAnUnknownModel() throws IOException {
         Run perf = cli("perf", "--url", grpcUrl, "--model", "nope", "--input", "x=" + rawImages() + ":-1,3",
                 "--concurrency", "1", "--duration", "0.2");

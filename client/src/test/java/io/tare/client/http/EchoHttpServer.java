@@ -22,6 +22,7 @@ import java.util.concurrent.Executors;
 public final class EchoHttpServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor = Executors.newFixedThreadPool(4);
+    private volatile String lastAuthorization;
 
     private EchoHttpServer(HttpServer server) {
         this.server = server;
@@ -41,6 +42,11 @@ public final class EchoHttpServer implements AutoCloseable {
         return "127.0.0.1:" + server.getAddress().getPort();
     }
 
+    /** The Authorization header of the last repository call ("null" when absent). */
+    public String lastAuthorization() {
+        return lastAuthorization;
+    }
+
     @Override
     public void close() {
         server.stop(0);
@@ -57,6 +63,10 @@ public final class EchoHttpServer implements AutoCloseable {
             case "/v2/models/echo" -> reply(exchange, 200, "{\"name\":\"echo\",\"platform\":\"x\",\"inputs\":"
                     + "[{\"name\":\"x\",\"datatype\":\"FP32\",\"shape\":[-1,3]}],\"outputs\":[]}");
             case "/v2/models/echo/infer" -> echo(exchange, request);
+            case "/v2/repository/models/echo/load", "/v2/repository/models/echo/unload" -> {
+                lastAuthorization = String.valueOf(exchange.getRequestHeaders().getFirst("Authorization"));
+                reply(exchange, 200, "{}");
+            }
             default -> reply(exchange, 404, "{\"error\":\"unknown path " + path + "\"}");
         }
     }

@@ -73,6 +73,18 @@ class TareHttpClientTest {
     }
 
     @Test
+    void repositoryCallsCarryTheBearerToken() {
+        client.loadModel("echo");
+        assertEquals("null", server.lastAuthorization());
+        try (TareHttpClient admin = TareHttpClient.connect(server.address(),
+                TareClientOptions.DEFAULT.withBearerToken("s3cret"))) {
+            admin.unloadModel("echo");
+            assertEquals("Bearer s3cret", server.lastAuthorization());
+            assertEquals(Status.Code.NOT_FOUND, assertThrows(TareClientException.class, () -> admin.loadModel("x")).code());
+        }
+    }
+
+    @Test
     void serverAndConnectionErrorsAreClientExceptions() throws IOException {
         List<InferInput> inputs = List.of(InferInput.ofFloats("x", new long[]{1}, 1f));
         TareClientException missing = assertThrows(TareClientException.class, () -> client.infer("nope", inputs));
