@@ -17,6 +17,11 @@ public final class Passes {
         if (options.optimize()) {
             passes.add(new NoOpElimination());
             passes.add(new QdqLowering());
+        }
+        if (options.mode() != io.tare.server.engine.ExecutionMode.FP32) {
+            passes.add(new WeightQuantization(options.perRowActivations()));
+        }
+        if (options.optimize()) {
             passes.add(new DeadNodeElimination());
         }
         return passes;
