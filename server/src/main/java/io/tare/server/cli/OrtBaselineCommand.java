@@ -39,8 +39,8 @@ final class OrtBaselineCommand {
 
     static int run(String[] args) throws Exception {
         Flags flags = Flags.parse(args, 2, Set.of("model", "data", "batch", "threads", "seconds"), Set.of("json"));
-        Path model = Path.of(required(flags, "model"));
-        Path data = Path.of(required(flags, "data"));
+        Path model = Path.of(Options.required(flags, "model"));
+        Path data = Path.of(Options.required(flags, "data"));
         int threads = flags.getInt("threads", Runtime.getRuntime().availableProcessors());
         double seconds = Double.parseDouble(flags.get("seconds", "5"));
         int[] batches = Arrays.stream(flags.get("batch", "1,64").split(",")).mapToInt(Integer::parseInt).toArray();
@@ -121,13 +121,5 @@ final class OrtBaselineCommand {
         float[] out = new float[b.remaining() / 4];
         b.asFloatBuffer().get(out);
         return out;
-    }
-
-    private static String required(Flags flags, String name) {
-        String v = flags.get(name, null);
-        if (v == null) {
-            throw new Flags.UsageException("--" + name + " is required");
-        }
-        return v;
     }
 }

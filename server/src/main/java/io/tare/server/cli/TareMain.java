@@ -7,8 +7,9 @@ public final class TareMain {
     private static final String USAGE = """
             usage: tare <command> [flags]
               serve     serve a model repository over KServe v2 gRPC and HTTP
+              eval      accuracy, latency and throughput of a model file on a data set
               bench     bench ort: the in-process ONNX Runtime baseline; bench kernels: kernel tiers vs ORT
-            """ + "\n" + ServeCommand.USAGE + "\n" + OrtBaselineCommand.USAGE;
+            """ + "\n" + ServeCommand.USAGE + "\n" + EvalCommand.USAGE + "\n" + OrtBaselineCommand.USAGE;
 
     private TareMain() {
     }
@@ -36,6 +37,7 @@ public final class TareMain {
             return switch (args[0]) {
                 case "serve" -> ServeCommand.run(args);
                 case "bench" -> bench(args);
+                case "eval" -> EvalCommand.run(args);
                 default -> throw new Flags.UsageException("unknown command '" + args[0] + "'");
             };
         } catch (Flags.UsageException e) {
