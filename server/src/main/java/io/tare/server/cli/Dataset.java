@@ -13,6 +13,9 @@ import java.util.Arrays;
  * tensors become the server's.
  */
 final class Dataset {
+    /** Row shape for files read as one flat vector (labels, reference outputs). */
+    static final long[] FLAT = new long[0];
+
     private final io.tare.client.data.TensorData rows;
 
     private Dataset(io.tare.client.data.TensorData rows) {

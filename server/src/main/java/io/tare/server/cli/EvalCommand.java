@@ -75,11 +75,11 @@ final class EvalCommand {
             report.put("samples", samples);
             report.put("batch", batch);
             if (flags.has("labels")) {
-                int[] labels = Dataset.read(Path.of(flags.get("labels", null)), null).asLabels();
+                int[] labels = Dataset.read(Path.of(flags.get("labels", null)), Dataset.FLAT).asLabels();
                 report.put("accuracy", OutputAgreement.top1Accuracy(outputs, labels));
             }
             if (flags.has("reference-output")) {
-                float[] reference = Dataset.read(Path.of(flags.get("reference-output", null)), null).asFloats();
+                float[] reference = Dataset.read(Path.of(flags.get("reference-output", null)), Dataset.FLAT).asFloats();
                 OutputAgreement.Errors errors = OutputAgreement.against(outputs, reference);
                 report.put("min_cosine", errors.minCosine());
                 report.put("mean_cosine", errors.meanCosine());
