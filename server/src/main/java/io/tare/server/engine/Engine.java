@@ -42,7 +42,8 @@ public final class Engine {
                 applied.add(pass.name());
             }
         }
-        ExecutionPlan plan = ExecutionPlan.compile(graph, registry, options.tap());
+        ExecutionPlan plan = ExecutionPlan.compile(graph, registry, options.tap(),
+                io.tare.server.engine.compute.Compute.forThreads(options.intraOpThreads()));
         return new LoadedModel(plan, options, applied);
     }
 }

@@ -13,13 +13,17 @@ import io.tare.server.engine.quant.ScaleTable;
  *     tensor
  * @param scaleTable activation scales for STATIC mode; required there, ignored otherwise
  * @param tap where quantization points report activations; {@link QuantizationTap#NONE} for off
+ * @param intraOpThreads threads one run of the model may use (the caller plus pinned workers of a
+ *     shared pool); 1, the default, runs on the caller alone, which is what a server running one
+ *     instance per core wants
  */
 public record EngineOptions(ExecutionMode mode, boolean optimize, boolean perRowActivations, ScaleTable scaleTable,
-        QuantizationTap tap) {
+        QuantizationTap tap, int intraOpThreads) {
 
     public static final ExecutionMode DEFAULT_MODE = ExecutionMode.FP32;
+    public static final int DEFAULT_INTRA_OP_THREADS = 1;
     public static final EngineOptions DEFAULT =
-            new EngineOptions(DEFAULT_MODE, true, false, null, QuantizationTap.NONE);
+            new EngineOptions(DEFAULT_MODE, true, false, null, QuantizationTap.NONE, DEFAULT_INTRA_OP_THREADS);
 
     public EngineOptions {
         if (mode == ExecutionMode.STATIC && scaleTable == null) {
@@ -28,25 +32,38 @@ public record EngineOptions(ExecutionMode mode, boolean optimize, boolean perRow
         if (tap == null) {
             tap = QuantizationTap.NONE;
         }
+        if (intraOpThreads < 1) {
+            throw new IllegalArgumentException("intraOpThreads must be >= 1, got " + intraOpThreads);
+        }
+    }
+
+    /** Options with {@link #DEFAULT_INTRA_OP_THREADS}. */
+    public EngineOptions(ExecutionMode mode, boolean optimize, boolean perRowActivations, ScaleTable scaleTable,
+            QuantizationTap tap) {
+        this(mode, optimize, perRowActivations, scaleTable, tap, DEFAULT_INTRA_OP_THREADS);
     }
 
     public EngineOptions withMode(ExecutionMode m) {
-        return new EngineOptions(m, optimize, perRowActivations, scaleTable, tap);
+        return new EngineOptions(m, optimize, perRowActivations, scaleTable, tap, intraOpThreads);
     }
 
     public EngineOptions withOptimize(boolean o) {
-        return new EngineOptions(mode, o, perRowActivations, scaleTable, tap);
+        return new EngineOptions(mode, o, perRowActivations, scaleTable, tap, intraOpThreads);
     }
 
     public EngineOptions withPerRowActivations(boolean p) {
-        return new EngineOptions(mode, optimize, p, scaleTable, tap);
+        return new EngineOptions(mode, optimize, p, scaleTable, tap, intraOpThreads);
     }
 
     public EngineOptions withStatic(ScaleTable table) {
-        return new EngineOptions(ExecutionMode.STATIC, optimize, perRowActivations, table, tap);
+        return new EngineOptions(ExecutionMode.STATIC, optimize, perRowActivations, table, tap, intraOpThreads);
     }
 
     public EngineOptions withTap(QuantizationTap t) {
-        return new EngineOptions(mode, optimize, perRowActivations, scaleTable, t);
+        return new EngineOptions(mode, optimize, perRowActivations, scaleTable, t, intraOpThreads);
+    }
+
+    public EngineOptions withIntraOpThreads(int threads) {
+        return new EngineOptions(mode, optimize, perRowActivations, scaleTable, tap, threads);
     }
 }

@@ -1,5 +1,6 @@
 package io.tare.server.engine;
 
+import io.tare.server.engine.compute.Compute;
 import io.tare.server.engine.graph.Graph;
 import io.tare.server.engine.graph.Node;
 import io.tare.server.engine.graph.ValueInfo;
@@ -64,6 +65,11 @@ public final class ExecutionPlan {
      * @throws UnsupportedModelException from a factory that cannot prepare its node
      */
     public static ExecutionPlan compile(Graph graph, OperatorRegistry registry, QuantizationTap tap) {
+        return compile(graph, registry, tap, Compute.forThreads(1));
+    }
+
+    /** As {@link #compile(Graph, OperatorRegistry, QuantizationTap)}, packing weights for {@code compute}. */
+    public static ExecutionPlan compile(Graph graph, OperatorRegistry registry, QuantizationTap tap, Compute compute) {
         Map<String, Integer> ids = new LinkedHashMap<>();
         List<Tensor> constants = new ArrayList<>();
         for (Map.Entry<String, Tensor> e : graph.initializers().entrySet()) {
@@ -81,7 +87,7 @@ public final class ExecutionPlan {
             if (entry == null) {
                 throw new UnsupportedModelException(node.describe() + " is not supported by the Tare engine");
             }
-            Operator op = entry.factory().create(new NodeSetup(node, graph.opsetOf(node), graph.initializers()));
+            Operator op = entry.factory().create(new NodeSetup(node, graph.opsetOf(node), graph.initializers(), compute));
             int[] in = new int[node.inputs().size()];
             for (int i = 0; i < in.length; i++) {
                 String name = node.input(i);

@@ -18,6 +18,7 @@ public final class ExecutionState {
     private float[][] floatScratch = new float[4][];
     private byte[][] byteScratch = new byte[4][];
     private int[][] intScratch = new int[4][];
+    private io.tare.kernels.quant.QuantizedRows[][] quantizedRows = new io.tare.kernels.quant.QuantizedRows[4][];
     private StepContext context;
 
     ExecutionState(int valueCount, int slotCount) {
@@ -93,5 +94,35 @@ public final class ExecutionState {
             intScratch[slot] = new int[minLength];
         }
         return intScratch[slot];
+    }
+
+    /**
+     * A quantized-rows buffer of exactly {@code k} columns and at least {@code rows} rows. Buffers
+     * are kept per (slot, k): the layers of a model have a handful of distinct widths, and keying by
+     * width keeps each layer from reallocating the buffer the previous layer resized.
+     */
+    io.tare.kernels.quant.QuantizedRows quantizedRows(int slot, int rows, int k) {
+        if (slot >= quantizedRows.length) {
+            quantizedRows = Arrays.copyOf(quantizedRows, slot + 1);
+        }
+        io.tare.kernels.quant.QuantizedRows[] bySize = quantizedRows[slot];
+        int free = -1;
+        for (int i = 0; bySize != null && i < bySize.length; i++) {
+            io.tare.kernels.quant.QuantizedRows q = bySize[i];
+            if (q != null && q.k() == k) {
+                if (q.maxRows() >= rows) {
+                    return q;
+                }
+                free = i;
+                break;
+            }
+        }
+        if (free < 0) {
+            bySize = bySize == null ? new io.tare.kernels.quant.QuantizedRows[1] : Arrays.copyOf(bySize, bySize.length + 1);
+            free = bySize.length - 1;
+            quantizedRows[slot] = bySize;
+        }
+        bySize[free] = new io.tare.kernels.quant.QuantizedRows(Math.max(1, rows), k);
+        return bySize[free];
     }
 }

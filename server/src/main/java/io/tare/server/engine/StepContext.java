@@ -77,6 +77,11 @@ final class StepContext implements OpContext {
     }
 
     @Override
+    public io.tare.kernels.quant.QuantizedRows quantizedRows(int slot, int rows, int k) {
+        return state.quantizedRows(slot, rows, k);
+    }
+
+    @Override
     public io.tare.server.engine.quant.ScaleTable scaleTable() {
         return state.scaleTable;
     }

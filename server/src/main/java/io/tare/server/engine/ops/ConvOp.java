@@ -27,6 +27,10 @@ public final class ConvOp implements Operator {
             if (w != null && (w.rank() < 3 || w.rank() > 4)) {
                 throw s.unsupported("only 1-D and 2-D convolutions are supported (weight rank " + w.rank() + ")");
             }
+            Operator packed = FloatConv.tryCreate(s);
+            if (packed != null) {
+                return packed;
+            }
             return new ConvOp(new SpatialGeometry(s.attrs(), null), (int) s.attrs().getInt("group", 1),
                     FusedActivation.from(s));
         });

@@ -14,7 +14,7 @@ public final class FusedActivation {
     public static final String ATTR_BETA = "tare.activation_beta";
 
     /** Activations that can be fused. */
-    public enum Kind { NONE, RELU, LEAKY_RELU, CLIP, SIGMOID, TANH }
+    public enum Kind { NONE, RELU, LEAKY_RELU, CLIP, SIGMOID, TANH, GELU }
 
     public static final FusedActivation NONE = new FusedActivation(Kind.NONE, 0, 0);
 
@@ -58,6 +58,21 @@ public final class FusedActivation {
             case CLIP -> Math.min(Math.max(v, alpha), beta);
             case SIGMOID -> (float) (v >= 0 ? 1.0 / (1.0 + Math.exp(-v)) : Math.exp(v) / (1.0 + Math.exp(v)));
             case TANH -> (float) Math.tanh(v);
+            case GELU -> io.tare.kernels.gemm.Activation.GELU.apply(v);
+        };
+    }
+
+    /**
+     * This activation as the kernels' GEMM epilogue applies it (while the result is in registers),
+     * or {@code null} when the epilogue cannot: the caller then applies {@link #apply} in its own
+     * pass over the output.
+     */
+    public io.tare.kernels.gemm.Activation epilogueActivation() {
+        return switch (kind) {
+            case NONE -> io.tare.kernels.gemm.Activation.NONE;
+            case RELU -> io.tare.kernels.gemm.Activation.RELU;
+            case GELU -> io.tare.kernels.gemm.Activation.GELU;
+            default -> null;
         };
     }
 

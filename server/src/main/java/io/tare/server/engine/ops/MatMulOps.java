@@ -14,13 +14,25 @@ public final class MatMulOps {
     }
 
     public static void register(OperatorRegistry r) {
-        r.register("MatMul", 1, s -> MatMulOps::matmul);
+        r.register("MatMul", 1, s -> {
+            Operator packed = FloatLinear.tryMatMul(s);
+            if (packed != null) {
+                return packed;
+            }
+            FusedActivation act = FusedActivation.from(s);
+            return ctx -> activate(ctx, matmul(ctx), act);
+        });
         r.register("Gemm", 7, s -> {
             float alpha = s.attrs().getFloat("alpha", 1f);
             float beta = s.attrs().getFloat("beta", 1f);
             boolean transA = s.attrs().getInt("transA", 0) != 0;
             boolean transB = s.attrs().getInt("transB", 0) != 0;
-            return ctx -> gemm(ctx, alpha, beta, transA, transB);
+            Operator packed = FloatLinear.tryGemm(s, alpha, beta, transA, transB);
+            if (packed != null) {
+                return packed;
+            }
+            FusedActivation act = FusedActivation.from(s);
+            return ctx -> activate(ctx, gemm(ctx, alpha, beta, transA, transB), act);
         });
     }
 
@@ -30,7 +42,14 @@ public final class MatMulOps {
         }
     }
 
-    private static void matmul(OpContext ctx) {
+    /** Applies an activation the fusion pass moved into this node (the general, unpacked paths). */
+    private static void activate(OpContext ctx, Tensor y, FusedActivation act) {
+        if (act.kind() != FusedActivation.Kind.NONE) {
+            act.applyWithBias(y.floats(), 0, y.size(), 0f);
+        }
+    }
+
+    private static Tensor matmul(OpContext ctx) {
         Tensor a = ctx.input(0);
         Tensor b = ctx.input(1);
         requireFloat(a);
@@ -72,9 +91,10 @@ public final class MatMulOps {
         float[] out = y.floats();
         Broadcasting.forEach(batch, sa, sb, none, (o, i, j, unused) ->
                 FloatMatrix.multiply(x, i * m * k, k, w, j * k * n, n, out, o * m * n, n, m, k, n, false));
+        return y;
     }
 
-    private static void gemm(OpContext ctx, float alpha, float beta, boolean transA, boolean transB) {
+    private static Tensor gemm(OpContext ctx, float alpha, float beta, boolean transA, boolean transB) {
         Tensor a = ctx.input(0);
         Tensor b = ctx.input(1);
         Tensor c = ctx.input(2);
@@ -115,5 +135,6 @@ public final class MatMulOps {
             int[] none = new int[2];
             Broadcasting.forEach(shape, sc, none, none, (o, i, j, unused) -> out[o] += beta * bias[i]);
         }
+        return y;
     }
 }

@@ -37,6 +37,13 @@ public interface OpContext {
     /** An int scratch array of at least {@code minLength} elements, valid during this run only. */
     int[] intScratch(int slot, int minLength);
 
+    /**
+     * A reusable buffer for quantized activation rows (INT8 GEMM operand) holding at least
+     * {@code rows} rows of {@code k} values, valid during this run only. Distinct slots give
+     * distinct buffers (one per worker when an operator splits its work).
+     */
+    io.tare.kernels.quant.QuantizedRows quantizedRows(int slot, int rows, int k);
+
     /** The activation scales of this run (static mode), or {@code null} when the model has none. */
     io.tare.server.engine.quant.ScaleTable scaleTable();
 

@@ -70,6 +70,11 @@ final class FoldingContext implements OpContext {
     }
 
     @Override
+    public io.tare.kernels.quant.QuantizedRows quantizedRows(int slot, int rows, int k) {
+        return new io.tare.kernels.quant.QuantizedRows(Math.max(1, rows), k);
+    }
+
+    @Override
     public io.tare.server.engine.quant.ScaleTable scaleTable() {
         return null;
     }

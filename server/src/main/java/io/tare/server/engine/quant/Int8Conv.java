@@ -1,0 +1,171 @@
+package io.tare.server.engine.quant;
+
+import io.tare.kernels.gemm.Epilogue;
+import io.tare.kernels.gemm.Gemm;
+import io.tare.kernels.gemm.PackedInt8Matrix;
+import io.tare.kernels.quant.QuantizedRows;
+import io.tare.server.engine.DataType;
+import io.tare.server.engine.EngineException;
+import io.tare.server.engine.Tensor;
+import io.tare.server.engine.compute.Compute;
+import io.tare.server.engine.ops.NodeSetup;
+import io.tare.server.engine.ops.OpContext;
+import io.tare.server.engine.ops.Operator;
+import io.tare.server.engine.ops.PatchRows;
+import io.tare.server.engine.ops.SpatialGeometry;
+import java.util.Arrays;
+
+/**
+ * {@code tare:Int8Conv}: 2-D convolution (NCHW) with a constant 8-bit weight [M, C/group, kh, kw]
+ * on the kernels' INT8 GEMM. The input is quantized once per tensor (or used as it comes when it is
+ * already 8-bit), then per image and group its windows are unfolded into unsigned byte rows with
+ * the zero point as padding (so padding is an exact zero), multiplied by the packed weight, and the
+ * [pixels, channels] result is written out as NCHW, float or requantized 8-bit.
+ *
+ * <p>Threads: images of a batch are spread over the workers (each with its own scratch and
+ * single-threaded GEMMs); a single image splits its GEMMs by output-channel panels instead.
+ */
+final class Int8Conv implements Operator {
+    private final Compute compute;
+    private final SpatialGeometry geometry;
+    private final int group;
+    private final int[] weightShape;
+    private final PackedInt8Matrix[] weights;
+    private final Epilogue[] epilogues;
+    private final Int8LayerSetup setup;
+    private final ActivationSource source;
+
+    private Int8Conv(NodeSetup s, Tensor w, Int8LayerSetup setup) {
+        this.compute = s.compute();
+        this.geometry = new SpatialGeometry(s.attrs(), null);
+        this.group = (int) s.attrs().getInt("group", 1);
+        this.weightShape = w.shape().clone();
+        this.setup = setup;
+        this.source = new ActivationSource(s);
+        int cout = w.dim(0);
+        if (group < 1 || cout % group != 0) {
+            throw s.unsupported("group " + group + " does not divide " + cout + " output channels");
+        }
+        int n = cout / group;
+        int k = w.size() / cout;
+        this.weights = new PackedInt8Matrix[group];
+        this.epilogues = new Epilogue[group];
+        for (int g = 0; g < group; g++) {
+            weights[g] = compute.gemm().packInt8(w.bytes(), g * n * k, k, n, true, setup.weightParams(g * n, n));
+            epilogues[g] = setup.epilogue(g * n, n);
+        }
+    }
+
+    static Operator create(NodeSetup s) {
+        Tensor w = s.constantInput(3);
+        if (w == null || w.rank() != 4 || (w.type() != DataType.INT8 && w.type() != DataType.UINT8)) {
+            throw s.unsupported("Int8Conv needs a constant 4-D 8-bit weight");
+        }
+        return new Int8Conv(s, w, Int8LayerSetup.of(s, w.dim(0)));
+    }
+
+    @Override
+    public void run(OpContext ctx) {
+        Tensor x = ctx.input(0);
+        if (x.rank() != 4 || x.dim(1) != weightShape[1] * group) {
+            throw new EngineException("input " + Arrays.toString(x.shape()) + " does not match weight "
+                    + Arrays.toString(weightShape) + " in " + group + " groups");
+        }
+        int batch = x.dim(0);
+        int cin = x.dim(1);
+        int[] in = {x.dim(2), x.dim(3)};
+        SpatialGeometry.Layout g = geometry.resolve(in, new int[] {weightShape[2], weightShape[3]});
+        int pixels = g.spatialSize();
+        int cout = weightShape[0];
+        int n = cout / group;
+        int k = weightShape[1] * weightShape[2] * weightShape[3];
+        Tensor y = ctx.output(0, setup.outputType(), new int[] {batch, cout, g.out()[0], g.out()[1]});
+        ActivationSource.QuantizedTensor xq = source.toBytes(ctx, x);
+        int workers = batch > 1 ? Math.min(compute.threads(), batch) : 1;
+        QuantizedRows[] rows = new QuantizedRows[workers];
+        float[][] floatBlocks = new float[workers][];
+        byte[][] byteBlocks = new byte[workers][];
+        for (int w = 0; w < workers; w++) {
+            rows[w] = ctx.quantizedRows(w, pixels, k);
+            if (setup.output() == null) {
+                floatBlocks[w] = ctx.floatScratch(w, pixels * n);
+            } else {
+                byteBlocks[w] = ctx.byteScratch(1 + w, pixels * n);
+            }
+        }
+        Image image = new Image(xq, cin, in, g, y);
+        if (workers == 1) {
+            for (int img = 0; img < batch; img++) {
+                image.run(img, compute.gemm(), rows[0], floatBlocks[0], byteBlocks[0]);
+            }
+            return;
+        }
+        compute.parallel((worker, count) -> {
+            if (worker < workers) {
+                for (int img = worker; img < batch; img += workers) {
+                    image.run(img, compute.serialGemm(), rows[worker], floatBlocks[worker], byteBlocks[worker]);
+                }
+            }
+        });
+    }
+
+    /** One run's per-image work. */
+    private final class Image {
+        private final ActivationSource.QuantizedTensor xq;
+        private final int cin;
+        private final int[] in;
+        private final SpatialGeometry.Layout layout;
+        private final Tensor y;
+
+        Image(ActivationSource.QuantizedTensor xq, int cin, int[] in, SpatialGeometry.Layout layout, Tensor y) {
+            this.xq = xq;
+            this.cin = cin;
+            this.in = in;
+            this.layout = layout;
+            this.y = y;
+        }
+
+        void run(int img, Gemm gemm, QuantizedRows a, float[] floatBlock, byte[] byteBlock) {
+            int pixels = layout.spatialSize();
+            int cinG = cin / group;
+            int n = weightShape[0] / group;
+            int k = a.k();
+            int storedZp = xq.storedZeroPoint();
+            for (int g = 0; g < group; g++) {
+                int xOff = (img * cin + g * cinG) * in[0] * in[1];
+                PatchRows.bytes(xq.data(), xOff, cinG, in[0], in[1], layout, (byte) xq.zeroPoint(), xq.flip(),
+                        a.data(), a.stride());
+                a.setRows(pixels);
+                Arrays.fill(a.scales(), 0, pixels, xq.scale());
+                Arrays.fill(a.zeroPoints(), 0, pixels, storedZp);
+                int[] sums = a.rowSums();
+                for (int r = 0; r < pixels; r++) {
+                    sums[r] = compute.kernels().sumUnsigned(a.data(), r * a.stride(), k);
+                }
+                int base = (img * weightShape[0] + g * n) * pixels;
+                if (byteBlock != null) {
+                    gemm.int8Requantize(a, weights[g], byteBlock, 0, n, epilogues[g]);
+                    byte[] out = y.bytes();
+                    for (int j = 0; j < n; j++) {
+                        int dst = base + j * pixels;
+                        for (int p = 0; p < pixels; p++) {
+                            out[dst + p] = byteBlock[p * n + j];
+                        }
+                    }
+                } else {
+                    gemm.int8(a, weights[g], floatBlock, 0, n, epilogues[g]);
+                    float[] out = y.floats();
+                    for (int j = 0; j < n; j++) {
+                        int dst = base + j * pixels;
+                        for (int p = 0; p < pixels; p++) {
+                            out[dst + p] = floatBlock[p * n + j];
+                        }
+                        if (setup.needsPostActivation()) {
+                            setup.activation().applyWithBias(out, dst, pixels, 0f);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
