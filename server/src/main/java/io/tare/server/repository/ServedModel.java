@@ -8,6 +8,9 @@ import io.tare.server.core.ModelSignature;
 import io.tare.server.core.RequestValidator;
 import io.tare.server.scheduler.ModelStats;
 import io.tare.server.scheduler.Scheduler;
+import io.tare.server.calibration.ResponseAnnotations;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -72,7 +75,26 @@ public final class ServedModel implements AutoCloseable {
             stats.recordFailure("invalid_arg", System.nanoTime() - start);
             throw e;
         }
-        return scheduler.submit(request, rows);
+        CompletableFuture<InferenceResponse> response = scheduler.submit(request, rows);
+        if (backendModel instanceof ResponseAnnotations annotations) {
+            // runs on the completing (compute) thread, where the backend knows what the batch ran with
+            return response.thenApply(r -> withParameters(r, annotations.responseParameters()));
+        }
+        return response;
+    }
+
+    private static InferenceResponse withParameters(InferenceResponse r, Map<String, Object> added) {
+        if (added.isEmpty()) {
+            return r;
+        }
+        Map<String, Object> parameters = new HashMap<>(r.parameters());
+        parameters.putAll(added);
+        return new InferenceResponse(r.modelName(), r.modelVersion(), r.id(), r.outputs(), parameters);
+    }
+
+    /** The backend's model, for components that need more than serving (e.g. calibration). */
+    public BackendModel backendModel() {
+        return backendModel;
     }
 
     @Override

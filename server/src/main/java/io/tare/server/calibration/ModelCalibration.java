@@ -1,0 +1,484 @@
+package io.tare.server.calibration;
+
+import io.tare.kernels.calibration.ActivationEncoding;
+import io.tare.kernels.calibration.CalibrationStats;
+import io.tare.kernels.calibration.EntropyRange;
+import io.tare.kernels.calibration.MinMaxRange;
+import io.tare.kernels.calibration.MseRange;
+import io.tare.kernels.calibration.PercentileRange;
+import io.tare.kernels.calibration.RangeMethod;
+import io.tare.kernels.calibration.ScaleZeroPoint;
+import io.tare.kernels.calibration.TensorHistogram;
+import io.tare.kernels.calibration.TensorReport;
+import io.tare.server.core.ErrorCode;
+import io.tare.server.core.TareException;
+import io.tare.server.engine.quant.ScaleTable;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Online calibration of one model, on its own thread: aggregates sampled activations into
+ * {@link CalibrationStats}, applies the policy (refresh, promotion, live watch and rollback) and
+ * publishes {@link CalibrationSnapshot}s. Every change of scales happens on this thread, so the
+ * statistics, history and guard never race; callers on other threads (RPC handlers) get futures.
+ * Nothing here runs on a request's thread except the sampler's copies.
+ */
+public final class ModelCalibration implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(ModelCalibration.class.getName());
+    /** Methods whose candidates the stream shows. */
+    static final List<RangeMethod> SHOWN_METHODS = List.of(new MinMaxRange(), new PercentileRange(99.99),
+            new MseRange(), new EntropyRange());
+    /** Methods whose tables the guard tries (entropy assumes data near 0; see EntropyRange). */
+    static final List<String> GUARDED_METHODS = List.of("minmax", "percentile-99.99", "mse");
+    private static final int EVENTS_KEPT = 32;
+    private static final long MIN_PUBLISH_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    private final ScaleTarget target;
+    private final ActivationSampler sampler;
+    private volatile CalibrationSettings settings;
+    private final CalibrationStats stats;
+    private final RetainedInputs recent;
+    private List<RetainedInputs.Batch> trusted = List.of();
+    private final ScaleHistory history = new ScaleHistory();
+    private final RefreshGuard guard;
+    private final Deque<CalibrationEvent> events = new ArrayDeque<>();
+    private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
+    private final CopyOnWriteArrayList<Subscriber> subscribers = new CopyOnWriteArrayList<>();
+    private final AtomicLong accepted = new AtomicLong();
+    private final AtomicLong rejected = new AtomicLong();
+    private final AtomicLong rolledBack = new AtomicLong();
+    private final Thread thread;
+    private volatile boolean closed;
+    private volatile CalibrationSnapshot latest;
+    private volatile double maxClipRate = Double.NaN;
+    private volatile double maxDrift = Double.NaN;
+    private long samplesSinceChange;
+    private long samplesSinceAttempt;
+    private long lastEvaluation;
+    private Probation probation;
+
+    /** The live watch after an automatic swap. */
+    private static final class Probation {
+        final long version;
+        final double expectedTop1;
+        final OutputQuality live = new OutputQuality();
+        int batches;
+
+        Probation(long version, double expectedTop1) {
+            this.version = version;
+            this.expectedTop1 = expectedTop1;
+        }
+    }
+
+    private record Subscriber(Consumer<CalibrationSnapshot> sink, long intervalNanos, long[] lastSent) {
+    }
+
+    public ModelCalibration(ScaleTarget target, ActivationSampler sampler, CalibrationSettings settings) {
+        this.target = target;
+        this.sampler = sampler;
+        this.settings = settings;
+        this.stats = new CalibrationStats(CalibrationStats.Options.timeWindow(8, settings.window().toNanos() / 8),
+                System.nanoTime());
+        this.recent = new RetainedInputs(settings.retainedInputs());
+        this.guard = new RefreshGuard(target);
+        ScaleTable initial = target.activeTable();
+        if (initial != null) {
+            history.installed(initial, "file");
+        }
+        thread = Thread.ofPlatform().daemon().name("tare-calibration-" + target.modelName()).unstarted(this::loop);
+        thread.start();
+    }
+
+    public String modelName() {
+        return target.modelName();
+    }
+
+    public CalibrationPolicy policy() {
+        return settings.policy();
+    }
+
+    public CalibrationSettings settings() {
+        return settings;
+    }
+
+    public ActivationSampler sampler() {
+        return sampler;
+    }
+
+    /** The active table's version, or -1 while serving without one. */
+    public long activeVersion() {
+        ScaleTable t = target.activeTable();
+        return t == null ? -1 : t.version();
+    }
+
+    public ScaleTable activeTable() {
+        return target.activeTable();
+    }
+
+    public long accepted() {
+        return accepted.get();
+    }
+
+    public long rejected() {
+        return rejected.get();
+    }
+
+    public long rolledBack() {
+        return rolledBack.get();
+    }
+
+    /** Largest clip rate over the model's tensors at the last evaluation (NaN before any). */
+    public double maxClipRate() {
+        return maxClipRate;
+    }
+
+    /** Largest drift over the model's tensors at the last evaluation (NaN before any). */
+    public double maxDrift() {
+        return maxDrift;
+    }
+
+    // ---- requests from other threads -------------------------------------------------------
+
+    /** The latest snapshot, computed on the calibration thread. */
+    public CompletableFuture<CalibrationSnapshot> snapshot() {
+        return call(this::takeSnapshot);
+    }
+
+    /**
+     * Delivers a snapshot to {@code sink} about every {@code interval} (at least 100 ms), on the
+     * calibration thread: the sink must not block. Returns the handle that stops it.
+     */
+    public AutoCloseable subscribe(Consumer<CalibrationSnapshot> sink, java.time.Duration interval) {
+        Subscriber s = new Subscriber(sink, Math.max(MIN_PUBLISH_NANOS, interval.toNanos()), new long[]{0});
+        subscribers.add(s);
+        return () -> subscribers.remove(s);
+    }
+
+    /**
+     * Installs a client's table if the active version is still {@code expectedVersion} (-1: none);
+     * the new table gets the next version. Not guarded: the client decides.
+     *
+     * @throws TareException FAILED_PRECONDITION-like ALREADY_EXISTS when the version moved on
+     */
+    public CompletableFuture<ScaleTable> updateScales(long expectedVersion, Map<String, ScaleTable.Range> entries,
+                                                      boolean replaceAll) {
+        return call(() -> {
+            long current = activeVersion();
+            if (current != expectedVersion) {
+                throw new TareException(ErrorCode.ALREADY_EXISTS, "scale table of '" + target.modelName()
+                        + "' is at version " + current + ", not " + expectedVersion + " (compare-and-set failed)");
+            }
+            ScaleTable active = target.activeTable();
+            Map<String, ScaleTable.Range> merged = new LinkedHashMap<>();
+            if (active != null && !replaceAll) {
+                merged.putAll(active.entries());
+            }
+            merged.putAll(entries);
+            ScaleTable table = new ScaleTable(current + 1, merged);
+            swap(table, "client", CalibrationEvent.Kind.CLIENT_UPDATE, "pushed by a client", Double.NaN);
+            return table;
+        });
+    }
+
+    /** Restores the table before the active one, under a new version. */
+    public CompletableFuture<ScaleTable> rollback(String why) {
+        return call(() -> rollbackNow(why));
+    }
+
+    public CompletableFuture<CalibrationPolicy> setPolicy(CalibrationPolicy policy) {
+        return call(() -> {
+            settings = settings.withPolicy(policy);
+            event(CalibrationEvent.Kind.POLICY_CHANGED, "policy set to " + policy.wireName());
+            return policy;
+        });
+    }
+
+    private <T> CompletableFuture<T> call(Callable<T> work) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        if (closed) {
+            f.completeExceptionally(new TareException(ErrorCode.UNAVAILABLE, "calibration of '"
+                    + target.modelName() + "' has stopped"));
+            return f;
+        }
+        commands.add(() -> {
+            try {
+                f.complete(work.call());
+            } catch (Throwable t) {
+                f.completeExceptionally(t);
+            }
+        });
+        return f;
+    }
+
+    // ---- the calibration thread ------------------------------------------------------------
+
+    private void loop() {
+        long pollNanos = TimeUnit.MILLISECONDS.toNanos(20);
+        while (!closed) {
+            try {
+                SampleCapture c = sampler.poll(pollNanos);
+                if (c != null) {
+                    long start = System.nanoTime();
+                    absorb(c);
+                    sampler.recordCost(System.nanoTime() - start);
+                }
+                Runnable command;
+                while ((command = commands.poll()) != null) {
+                    command.run();
+                }
+                long now = System.nanoTime();
+                if (now - lastEvaluation >= settings.evaluationInterval().toNanos()) {
+                    lastEvaluation = now;
+                    long start = System.nanoTime();
+                    stats.advanceTime(now);
+                    evaluate();
+                    sampler.recordCost(System.nanoTime() - start);
+                }
+                publish(now);
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException | Error e) {
+                // a failing evaluation must not stop calibration, nor serving
+                LOG.log(Level.WARNING, "calibration of '" + target.modelName() + "' failed a step", e);
+            }
+        }
+    }
+
+    private void absorb(SampleCapture c) {
+        for (int i = 0; i < c.tensors().size(); i++) {
+            String tensor = c.tensors().get(i);
+            if (!stats.tensors().contains(tensor)) {
+                stats.register(tensor, ActivationEncoding.UINT8_ASYMMETRIC);
+                ScaleTable active = target.activeTable();
+                ScaleTable.Range r = active == null ? null : active.get(tensor);
+                if (r != null) {
+                    // no histogram behind the file's scales: drift is measured from the first refresh on
+                    stats.markRefreshed(tensor, new ScaleZeroPoint(r.scale(), r.zeroPoint()),
+                            new TensorHistogram(stats.options().binning()));
+                }
+            }
+            float[] v = c.values(i);
+            stats.observe(tensor, v, 0, v.length);
+        }
+        if (!c.inputs().isEmpty()) {
+            recent.add(c.inputs());
+        }
+        samplesSinceChange++;
+        samplesSinceAttempt++;
+        watch(c);
+    }
+
+    /** Live quality after an automatic swap; rolls back when it drops below what the guard measured. */
+    private void watch(SampleCapture c) {
+        Probation p = probation;
+        if (p == null || c.scaleVersion() != p.version || c.outputs().isEmpty()) {
+            return;
+        }
+        guard.addLive(p.live, c.inputs(), c.outputs());
+        p.batches++;
+        if (p.batches >= settings.probationSamples()) {
+            probation = null;
+            if (p.live.top1Agreement() < p.expectedTop1 - settings.rollbackMargin()) {
+                rollbackNow("live quality dropped after version " + p.version + ": " + p.live
+                        + ", the guard measured top-1 " + p.expectedTop1);
+            }
+        }
+    }
+
+    private void evaluate() {
+        CalibrationSettings s = settings;
+        List<TensorReport> reports = stats.reports(List.of());
+        double clip = Double.NaN;
+        double drift = Double.NaN;
+        for (TensorReport r : reports) {
+            if (r.clipRate().isPresent()) {
+                double c = r.clipRate().get().rate();
+                clip = Double.isNaN(clip) ? c : Math.max(clip, c);
+            }
+            if (r.drift().isPresent()) {
+                drift = Double.isNaN(drift) ? r.drift().getAsDouble() : Math.max(drift, r.drift().getAsDouble());
+            }
+        }
+        maxClipRate = clip;
+        maxDrift = drift;
+        if (s.policy() == CalibrationPolicy.MANUAL || probation != null || samplesSinceAttempt < s.minSamples()
+                || samplesSinceChange < s.minSamples()) {
+            return;
+        }
+        if (target.activeTable() == null) {
+            if (s.policy() == CalibrationPolicy.ONLINE) {
+                attempt("cold start: " + samplesSinceChange + " sampled batches");
+            }
+            return;
+        }
+        if (clip > s.clipRateThreshold() || drift > s.driftThreshold()) {
+            attempt(String.format(java.util.Locale.ROOT, "clip rate %.4f, drift %.4f", clip, drift));
+        }
+    }
+
+    /** Builds candidates, runs the guard and swaps when it accepts. */
+    private void attempt(String trigger) {
+        samplesSinceAttempt = 0;
+        ScaleTable active = target.activeTable();
+        long version = active == null ? 1 : active.version() + 1;
+        CandidateTables.Result candidates = CandidateTables.build(stats.reports(candidateMethods()), active,
+                target.acceptsNewPoints(), GUARDED_METHODS, settings.maxScaleRatio(), version);
+        if (candidates.rejected()) {
+            rejected.incrementAndGet();
+            event(CalibrationEvent.Kind.REJECTED, trigger + "; " + candidates.rejection());
+            return;
+        }
+        List<RetainedInputs.Batch> inputs = recent.snapshot();
+        RefreshGuard.Verdict v = guard.judge(candidates.tables(), inputs, trusted, settings.promotionMinTop1());
+        if (!v.accepted()) {
+            rejected.incrementAndGet();
+            event(CalibrationEvent.Kind.REJECTED, trigger + "; " + v.reason());
+            return;
+        }
+        accepted.incrementAndGet();
+        boolean promotion = active == null;
+        trusted = inputs;
+        swap(v.table(), promotion ? "promotion" : "auto", promotion ? CalibrationEvent.Kind.PROMOTED
+                : CalibrationEvent.Kind.ACCEPTED, trigger + "; " + v.reason(), v.candidate().top1Agreement());
+    }
+
+    private static List<RangeMethod> candidateMethods() {
+        return SHOWN_METHODS.stream().filter(m -> GUARDED_METHODS.contains(m.name())).toList();
+    }
+
+    /** Installs {@code table}, restarts the statistics' reference and, for automatic swaps, the watch. */
+    private void swap(ScaleTable table, String source, CalibrationEvent.Kind kind, String detail, double guardTop1) {
+        target.install(table);
+        history.installed(table, source);
+        List<TensorReport> reports = stats.reports(List.of());
+        for (TensorReport r : reports) {
+            ScaleTable.Range range = table.get(r.tensor());
+            if (range != null) {
+                stats.markRefreshed(r.tensor(), new ScaleZeroPoint(range.scale(), range.zeroPoint()), r.window());
+            }
+        }
+        samplesSinceChange = 0;
+        samplesSinceAttempt = 0;
+        boolean watched = !Double.isNaN(guardTop1) || (kind == CalibrationEvent.Kind.CLIENT_UPDATE
+                && settings.policy() != CalibrationPolicy.MANUAL);
+        probation = watched ? new Probation(table.version(), Double.isNaN(guardTop1) ? lastTop1() : guardTop1) : null;
+        event(kind, detail);
+        LOG.info("model '" + target.modelName() + "' now serves scale table v" + table.version() + " (" + kind + ": "
+                + detail + ")");
+    }
+
+    /** For a client's table in auto mode: the active table's quality on recent inputs is the bar. */
+    private double lastTop1() {
+        List<RetainedInputs.Batch> inputs = recent.snapshot();
+        ScaleTable active = target.activeTable();
+        if (inputs.isEmpty() || active == null) {
+            return 0;
+        }
+        return guard.measure(target.shadow(active), inputs).top1Agreement();
+    }
+
+    private ScaleTable rollbackNow(String why) {
+        var previous = history.popForRollback();
+        if (previous.isEmpty()) {
+            throw new TareException(ErrorCode.INVALID_ARG, "model '" + target.modelName()
+                    + "' has no earlier scale table to roll back to");
+        }
+        ScaleTable restored = new ScaleTable(activeVersion() + 1, previous.get().table().entries());
+        rolledBack.incrementAndGet();
+        target.install(restored);
+        history.installed(restored, "rollback to v" + previous.get().table().version());
+        for (TensorReport r : stats.reports(List.of())) {
+            ScaleTable.Range range = restored.get(r.tensor());
+            if (range != null) {
+                stats.markRefreshed(r.tensor(), new ScaleZeroPoint(range.scale(), range.zeroPoint()), r.window());
+            }
+        }
+        probation = null;
+        samplesSinceChange = 0;
+        samplesSinceAttempt = 0;
+        event(CalibrationEvent.Kind.ROLLED_BACK, why + " (restored v" + previous.get().table().version() + " as v"
+                + restored.version() + ")");
+        return restored;
+    }
+
+    private void event(CalibrationEvent.Kind kind, String detail) {
+        if (events.size() == EVENTS_KEPT) {
+            events.removeFirst();
+        }
+        events.addLast(new CalibrationEvent(System.currentTimeMillis(), kind, activeVersion(), detail));
+        if (kind != CalibrationEvent.Kind.POLICY_CHANGED) {
+            LOG.info("model '" + target.modelName() + "': " + kind + " " + detail);
+        }
+    }
+
+    private void publish(long now) {
+        CalibrationSnapshot snapshot = null;
+        for (Subscriber s : subscribers) {
+            if (now - s.lastSent[0] < s.intervalNanos) {
+                continue;
+            }
+            if (snapshot == null) {
+                snapshot = takeSnapshot();
+            }
+            s.lastSent[0] = now;
+            try {
+                s.sink.accept(snapshot);
+            } catch (RuntimeException e) {
+                subscribers.remove(s);
+            }
+        }
+    }
+
+    private CalibrationSnapshot takeSnapshot() {
+        List<CalibrationSnapshot.TensorStats> tensors = new ArrayList<>();
+        for (TensorReport r : stats.reports(SHOWN_METHODS)) {
+            Map<String, ScaleTable.Range> candidates = new LinkedHashMap<>();
+            r.candidates().forEach((m, szp) -> candidates.put(m, new ScaleTable.Range(szp.scale(), szp.zeroPoint())));
+            ScaleTable active = target.activeTable();
+            tensors.add(new CalibrationSnapshot.TensorStats(r.tensor(),
+                    r.clipRate().map(c -> c.rate()).orElse(Double.NaN), r.drift().orElse(Double.NaN),
+                    active == null ? null : active.get(r.tensor()), candidates, r.window(), r.sinceRefresh()));
+        }
+        List<CalibrationSnapshot.HistoryEntry> log = history.log().stream()
+                .map(e -> new CalibrationSnapshot.HistoryEntry(e.table().version(), e.source(), e.installedAtMillis(),
+                        e.table().entries())).toList();
+        CalibrationSnapshot s = new CalibrationSnapshot(target.modelName(), System.currentTimeMillis(), activeVersion(),
+                settings.policy(), sampler.taken(), sampler.dropped(), sampler.costFraction(), accepted.get(),
+                rejected.get(), rolledBack.get(), tensors, log, List.copyOf(events));
+        latest = s;
+        return s;
+    }
+
+    /** The last snapshot taken (null before the first). */
+    public CalibrationSnapshot latest() {
+        return latest;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        thread.interrupt();
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Runnable command;
+        while ((command = commands.poll()) != null) {
+            command.run();
+        }
+    }
+}
