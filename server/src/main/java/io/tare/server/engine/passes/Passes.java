@@ -12,16 +12,27 @@ public final class Passes {
 
     public static List<GraphPass> forOptions(EngineOptions options, OperatorRegistry registry) {
         List<GraphPass> passes = new ArrayList<>();
+        boolean untapped = options.tap() == io.tare.server.engine.quant.QuantizationTap.NONE;
         // folding always runs: Constant nodes must become constants for weight packing to see them
         passes.add(new ConstantFolding(registry));
         if (options.optimize()) {
             passes.add(new NoOpElimination());
+            // before any quantization: folding needs the float weights
+            passes.add(new BatchNormFolding());
+            if (untapped) { // it removes a quantization point a tap would watch
+                passes.add(new QuantizedReluHoisting());
+            }
             passes.add(new QdqLowering());
         }
         if (options.mode() != io.tare.server.engine.ExecutionMode.FP32) {
             passes.add(new WeightQuantization(options.perRowActivations()));
         }
         if (options.optimize()) {
+            // after lowering, so that the INT8 layers take their activations and requantization too
+            passes.add(new ActivationFusion());
+            if (untapped) {
+                passes.add(new RequantizeFusion());
+            }
             passes.add(new DeadNodeElimination());
         }
         return passes;
