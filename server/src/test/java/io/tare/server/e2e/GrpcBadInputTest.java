@@ -110,6 +110,43 @@ class GrpcBadInputTest {
     }
 
     @Test
+    void streamReportsABadRequestInErrorMessageAndStaysOpen() throws Exception {
+        java.util.List<io.tare.proto.inference.ModelStreamInferResponse> responses =
+                java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+        var requests = io.tare.proto.inference.GRPCInferenceServiceGrpc.newStub(channel.channel()).modelStreamInfer(
+                new io.grpc.stub.StreamObserver<>() {
+                    @Override
+                    public void onNext(io.tare.proto.inference.ModelStreamInferResponse r) {
+                        responses.add(r);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        closed.countDown();
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        closed.countDown();
+                    }
+                });
+        requests.onNext(valid(t -> t, 256).toBuilder().setId("good-1").build());
+        requests.onNext(valid(t -> t.setShape(3, 7), 224).toBuilder().setId("bad").build());
+        requests.onNext(valid(t -> t, 256).toBuilder().setModelName("nope").setId("missing").build());
+        requests.onNext(valid(t -> t, 256).toBuilder().setId("good-2").build());
+        requests.onCompleted();
+        assertTrue(closed.await(30, java.util.concurrent.TimeUnit.SECONDS), "the stream must complete normally");
+        assertEquals(4, responses.size());
+        java.util.Map<String, String> errors = new java.util.HashMap<>();
+        responses.forEach(r -> errors.put(r.getInferResponse().getId(), r.getErrorMessage()));
+        assertEquals("", errors.get("good-1"));
+        assertEquals("", errors.get("good-2"));
+        assertTrue(errors.get("bad").contains("[1, 1, 8, 7]"), errors.get("bad"));
+        assertTrue(errors.get("missing").contains("'nope'"), errors.get("missing"));
+    }
+
+    @Test
     void oversizedMessageIsRefusedAndTheServerStaysUp() {
         // the server under test allows 1 MiB; send 2 MiB
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> channel.stub()
