@@ -8,8 +8,10 @@ public final class TareMain {
             usage: tare <command> [flags]
               serve     serve a model repository over KServe v2 gRPC and HTTP
               eval      accuracy, latency and throughput of a model file on a data set
+              quantize  FP32 ONNX + calibration data -> QDQ INT8 ONNX, TensorRT cache, JSON/HTML report
               bench     bench ort: the in-process ONNX Runtime baseline; bench kernels: kernel tiers vs ORT
-            """ + "\n" + ServeCommand.USAGE + "\n" + EvalCommand.USAGE + "\n" + OrtBaselineCommand.USAGE;
+            """ + "\n" + ServeCommand.USAGE + "\n" + EvalCommand.USAGE + "\n" + QuantizeCommand.USAGE + "\n"
+            + OrtBaselineCommand.USAGE;
 
     private TareMain() {
     }
@@ -38,6 +40,7 @@ public final class TareMain {
                 case "serve" -> ServeCommand.run(args);
                 case "bench" -> bench(args);
                 case "eval" -> EvalCommand.run(args);
+                case "quantize" -> QuantizeCommand.run(args);
                 default -> throw new Flags.UsageException("unknown command '" + args[0] + "'");
             };
         } catch (Flags.UsageException e) {

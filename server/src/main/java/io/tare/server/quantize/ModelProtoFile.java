@@ -35,6 +35,13 @@ public final class ModelProtoFile {
         }
     }
 
+    /** Temporary files are created owner-only; outputs are ordinary files others may read (rw-r--r--). */
+    private static void readableByAll(Path p) throws IOException {
+        if (p.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        }
+    }
+
     /** Writes {@code bytes} to {@code target} through a temporary file and an atomic move. */
     public static void writeAtomically(Path target, byte[] bytes) {
         Path dir = target.toAbsolutePath().getParent();
@@ -45,6 +52,7 @@ public final class ModelProtoFile {
             try (OutputStream out = Files.newOutputStream(tmp)) {
                 out.write(bytes);
             }
+            readableByAll(tmp);
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             tmp = null;
         } catch (IOException e) {

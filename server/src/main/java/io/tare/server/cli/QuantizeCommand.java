@@ -1,0 +1,155 @@
+package io.tare.server.cli;
+
+import io.tare.kernels.calibration.ActivationEncoding;
+import io.tare.server.quantize.ProgressBar;
+import io.tare.server.quantize.QuantizationReport;
+import io.tare.server.quantize.QuantizeException;
+import io.tare.server.quantize.QuantizeOptions;
+import io.tare.server.quantize.Quantizer;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Set;
+
+/** {@code tare quantize}: FP32 ONNX + calibration data in; QDQ ONNX, TensorRT cache and reports out. */
+final class QuantizeCommand {
+
+    static final String USAGE = """
+            tare quantize --model in.onnx --calibration X --output out.onnx [flags]
+              --calibration FILE       float32 samples: raw little-endian .f32 (needs --shape unless the model
+                                       input's sample shape is fixed) or .npy <f4 [N, ...]
+              --shape D1,D2,...        shape of one sample, without the batch dimension (e.g. 1,28,28)
+              --method M               minmax | percentile | entropy | mse (default entropy)
+              --percentile P           for --method percentile (default 99.999)
+              --per-channel            weights per output channel (default per tensor)
+              --activation-type T      uint8 (asymmetric, default) | int8 (symmetric)
+              --reduce-range           7-bit weights (for int8 kernels without VNNI, whose int16 pairs saturate)
+              --smooth ALPHA           SmoothQuant activation smoothing with migration strength ALPHA in [0,1]
+              --bias-correction        subtract the expected output shift of quantized weights from each bias
+              --equalize               cross-layer equalization of Conv/Gemm -> [Relu] -> Conv/Gemm chains
+              --data FILE --labels FILE  evaluation data (same format as calibration) and labels (.u8 or .npy)
+              --accuracy-budget B      keep the most sensitive layers FP32 until top-1 loss <= B (needs --data/--labels)
+              --sqnr-target DB         keep the most sensitive layers FP32 until output SQNR >= DB
+              --weights-int4 GROUP     Gemm/MatMul weights INT4 weight-only, blocks of GROUP (32, 128); opset 21
+              --trt-cache FILE         also write a TensorRT IInt8EntropyCalibrator2 cache
+              --report DIR             write DIR/report.json and DIR/report.html (with layer sensitivity)
+              --compare-methods        evaluate every range method, per tensor and per channel, for the report
+              --sensitivity            measure layer sensitivity even without a report
+              --batch N  --threads N  --calibration-samples N  --eval-samples N  --sensitivity-samples N
+              --quiet                  no progress bars
+            """;
+
+    private static final Set<String> VALUED = Set.of("model", "calibration", "shape", "method", "percentile",
+            "activation-type", "smooth", "data", "labels", "accuracy-budget", "sqnr-target", "weights-int4", "output",
+            "trt-cache", "report", "batch", "threads", "calibration-samples", "eval-samples", "sensitivity-samples");
+    private static final Set<String> SWITCHES = Set.of("per-channel", "reduce-range", "bias-correction", "equalize",
+            "compare-methods", "sensitivity", "quiet");
+
+    private QuantizeCommand() {
+    }
+
+    static int run(String[] args) {
+        Flags f = Flags.parse(args, 1, VALUED, SWITCHES);
+        QuantizeOptions o = new QuantizeOptions()
+                .model(path(f, "model"))
+                .calibration(path(f, "calibration"))
+                .output(path(f, "output"))
+                .shape(f.has("shape") ? shape(f.get("shape", "")) : null)
+                .method(f.get("method", QuantizeOptions.DEFAULT_METHOD))
+                .percentile(number(f, "percentile", 99.999))
+                .perChannel(f.isOn("per-channel"))
+                .activationEncoding(encoding(f.get("activation-type", "uint8")))
+                .reduceRange(f.isOn("reduce-range"))
+                .smooth(number(f, "smooth", Double.NaN))
+                .biasCorrection(f.isOn("bias-correction"))
+                .equalize(f.isOn("equalize"))
+                .data(path(f, "data"))
+                .labels(path(f, "labels"))
+                .accuracyBudget(number(f, "accuracy-budget", Double.NaN))
+                .sqnrTarget(number(f, "sqnr-target", Double.NaN))
+                .int4Group(f.getInt("weights-int4", 0))
+                .trtCache(path(f, "trt-cache"))
+                .reportDir(path(f, "report"))
+                .compareMethods(f.isOn("compare-methods"))
+                .sensitivity(f.isOn("sensitivity"))
+                .batch(f.getInt("batch", QuantizeOptions.DEFAULT_BATCH))
+                .threads(f.getInt("threads", 1))
+                .calibrationSamples((long) number(f, "calibration-samples", Long.MAX_VALUE))
+                .evaluationSamples((long) number(f, "eval-samples", Long.MAX_VALUE))
+                .sensitivitySamples((long) number(f, "sensitivity-samples", QuantizeOptions.DEFAULT_SENSITIVITY_SAMPLES));
+        ProgressBar progress = f.isOn("quiet") ? ProgressBar.SILENT : new ProgressBar(System.err, "");
+        QuantizationReport r;
+        try {
+            r = Quantizer.run(o, progress);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new QuantizeException(e.getMessage(), e);
+        }
+        print(r);
+        return 0;
+    }
+
+    private static void print(QuantizationReport r) {
+        QuantizationReport.FinalEvaluation e = r.evaluation();
+        System.out.printf(Locale.ROOT, "wrote %s (%d layers: %d int8, %d int4 weight-only, %d fp32)%n", r.output(),
+                r.layers().size(), r.layers().stream().filter(l -> l.precision().equals("int8")).count(),
+                r.layers().stream().filter(l -> l.precision().startsWith("int4")).count(),
+                r.layers().stream().filter(l -> l.precision().equals("fp32")).count());
+        System.out.printf(Locale.ROOT, "calibration: %d samples in %.1f s%n", r.calibrationSamples(), r.calibrationSeconds());
+        r.transforms().forEach(t -> System.out.println(t));
+        System.out.printf(Locale.ROOT, "ONNX Runtime on the export, %d samples of %s: accuracy %.4f (FP32 %.4f), output SQNR %.1f dB,"
+                        + " mean cosine %.5f, min cosine %.5f, top-1 agreement %.4f%n", e.samples(), e.data(), e.score().accuracy(),
+                e.fp32Accuracy(), e.score().comparison().sqnrDb(), e.score().comparison().meanCosine(),
+                e.score().comparison().minCosine(), e.score().comparison().top1Agreement());
+        if (r.mixedPrecision() != null) {
+            System.out.println("kept in FP32 to meet the budget: "
+                    + (r.mixedPrecision().fp32Layers().isEmpty() ? "none" : String.join(", ", r.mixedPrecision().fp32Layers())));
+        }
+        for (QuantizationReport.MethodScore m : r.methods()) {
+            System.out.printf(Locale.ROOT, "  %-18s %-11s accuracy %.4f  SQNR %.1f dB%n", m.method(),
+                    m.perChannel() ? "per-channel" : "per-tensor", m.score().accuracy(), m.score().comparison().sqnrDb());
+        }
+        if (r.trtCacheEntries() > 0) {
+            System.out.println("TensorRT cache: " + r.trtCacheEntries() + " tensors");
+        }
+    }
+
+    private static Path path(Flags f, String name) {
+        String v = f.get(name, null);
+        return v == null ? null : Path.of(v);
+    }
+
+    private static double number(Flags f, String name, double fallback) {
+        String v = f.get(name, null);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            return Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new Flags.UsageException("--" + name + " must be a number, not '" + v + "'");
+        }
+    }
+
+    private static int[] shape(String s) {
+        String[] parts = s.split(",");
+        int[] out = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                out[i] = Integer.parseInt(parts[i].strip());
+            } catch (NumberFormatException e) {
+                throw new Flags.UsageException("--shape must be comma-separated positive integers, not '" + s + "'");
+            }
+            if (out[i] <= 0) {
+                throw new Flags.UsageException("--shape dimensions must be positive: '" + s + "'");
+            }
+        }
+        return out;
+    }
+
+    private static ActivationEncoding encoding(String s) {
+        return switch (s) {
+            case "uint8" -> ActivationEncoding.UINT8_ASYMMETRIC;
+            case "int8" -> ActivationEncoding.INT8_SYMMETRIC;
+            default -> throw new Flags.UsageException("--activation-type must be uint8 or int8, not '" + s + "'");
+        };
+    }
+}

@@ -1,0 +1,151 @@
+package io.tare.server.quantize;
+
+import io.tare.proto.onnx.ModelProto;
+import io.tare.proto.onnx.NodeProto;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * SmoothQuant (Xiao et al., 2023): activations with a few large channels quantize badly per tensor,
+ * weights tolerate them well, so per input channel {@code j} the activation is divided by
+ * {@code s_j = max|X_j|^alpha / max|W_j|^(1 - alpha)} and the weight's input row {@code j}
+ * multiplied by it; {@code X W} is unchanged in exact arithmetic. Layers reading the same
+ * activation share one {@code s} (their weight maxima are pooled).
+ *
+ * <p>Where the division goes, in order of preference:
+ * <ol>
+ *   <li>folded into the producer: a LayerNormalization's scale and bias, or the output channels of
+ *       a preceding Conv/Gemm/MatMul (through one Relu, since relu(x)/s = relu(x/s)); allowed only
+ *       when every reader of the activation is one of the smoothed layers;</li>
+ *   <li>otherwise an explicit {@code Mul} by {@code 1/s} that only the smoothed layers read (other
+ *       readers keep the original activation).</li>
+ * </ol>
+ * {@code s} is clamped to [1e-5, 1e5] so that dead channels do not produce infinities.
+ */
+final class ActivationSmoothing {
+
+    private ActivationSmoothing() {
+    }
+
+    static ModelProto apply(ModelProto model, List<QuantizableLayer> layers, Calibration cal, double alpha,
+                            List<String> transforms) {
+        GraphIndex g = new GraphIndex(model);
+        Map<String, List<QuantizableLayer>> byActivation = new LinkedHashMap<>();
+        for (QuantizableLayer l : layers) {
+            if (l.inputAxis() >= 0 && cal.channels().containsKey(l.activation())) {
+                byActivation.computeIfAbsent(l.activation(), k -> new ArrayList<>()).add(l);
+            }
+        }
+        int folded = 0;
+        int muls = 0;
+        for (Map.Entry<String, List<QuantizableLayer>> e : byActivation.entrySet()) {
+            String x = e.getKey();
+            List<QuantizableLayer> readers = e.getValue();
+            int channels = readers.getFirst().inputChannels();
+            if (readers.stream().anyMatch(l -> l.inputChannels() != channels || l.isMatrixProduct() != readers.getFirst().isMatrixProduct()
+                    || g.consumers(l.weight()).size() != 1)) {
+                continue;
+            }
+            float[] xMax = cal.channels().get(x).absMax();
+            double[] wMax = new double[channels];
+            for (QuantizableLayer l : readers) {
+                double[] r = CrossLayerEqualization.channelAbsMax(g.floats(l.weight()), l.weightDims(), l.inputAxis(), channels);
+                for (int j = 0; j < channels; j++) {
+                    wMax[j] = Math.max(wMax[j], r[j]);
+                }
+            }
+            double[] s = new double[channels];
+            for (int j = 0; j < channels; j++) {
+                double v = xMax[j] > 0 && wMax[j] > 0 ? Math.pow(xMax[j], alpha) / Math.pow(wMax[j], 1 - alpha) : 1;
+                s[j] = Math.max(1e-5, Math.min(1e5, v));
+            }
+            for (QuantizableLayer l : readers) {
+                CrossLayerEqualization.scale(g.floats(l.weight()), l.weightDims(), l.inputAxis(), s, false);
+            }
+            if (foldIntoProducer(g, x, readers, layers, s)) {
+                folded++;
+            } else {
+                insertMul(g, x, readers, s);
+                muls++;
+            }
+        }
+        transforms.add(String.format("SmoothQuant smoothing (alpha %.2f): %d activations, %d folded into the producing op,"
+                + " %d through an inserted Mul", alpha, folded + muls, folded, muls));
+        return g.build();
+    }
+
+    private static boolean foldIntoProducer(GraphIndex g, String x, List<QuantizableLayer> readers, List<QuantizableLayer> layers,
+                                            double[] s) {
+        if (g.isGraphOutput(x) || g.consumers(x).size() != readers.size()) {
+            return false;
+        }
+        NodeProto p = g.producer(x);
+        if (p == null) {
+            return false;
+        }
+        if (p.getOpType().equals("LayerNormalization") && p.getInputCount() >= 2 && g.isFloatInitializer(p.getInput(1))
+                && g.consumers(p.getInput(1)).size() == 1) {
+            float[] gamma = g.floats(p.getInput(1));
+            if (gamma.length != s.length) {
+                return false;
+            }
+            float[] beta = p.getInputCount() > 2 && !p.getInput(2).isEmpty() && g.isFloatInitializer(p.getInput(2))
+                    && g.consumers(p.getInput(2)).size() == 1 ? g.floats(p.getInput(2)) : null;
+            if (p.getInputCount() > 2 && !p.getInput(2).isEmpty() && beta == null) {
+                return false;
+            }
+            for (int j = 0; j < s.length; j++) {
+                gamma[j] = (float) (gamma[j] / s[j]);
+                if (beta != null) {
+                    beta[j] = (float) (beta[j] / s[j]);
+                }
+            }
+            return true;
+        }
+        if (p.getOpType().equals("Relu")) {
+            String y = p.getInput(0);
+            if (g.isGraphOutput(y) || g.consumers(y).size() != 1) {
+                return false;
+            }
+            p = g.producer(y);
+            if (p == null) {
+                return false;
+            }
+        }
+        for (QuantizableLayer l1 : layers) {
+            if (g.node(l1.nodeIndex()).getOutput(0).equals(p.getOutput(0)) && l1.outputChannels() == s.length
+                    && g.consumers(l1.weight()).size() == 1 && (l1.bias() == null || g.consumers(l1.bias()).size() == 1)) {
+                CrossLayerEqualization.scale(g.floats(l1.weight()), l1.weightDims(), l1.outputAxis(), s, true);
+                if (l1.bias() != null) {
+                    float[] b = g.floats(l1.bias());
+                    for (int j = 0; j < s.length; j++) {
+                        b[j] = (float) (b[j] / s[j]);
+                    }
+                }
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void insertMul(GraphIndex g, String x, List<QuantizableLayer> readers, double[] s) {
+        float[] inv = new float[s.length];
+        for (int j = 0; j < s.length; j++) {
+            inv[j] = (float) (1 / s[j]);
+        }
+        boolean lastAxis = readers.getFirst().isMatrixProduct();
+        long[] dims = lastAxis ? new long[] {s.length} : new long[] {1, s.length, 1, 1};
+        String factor = x + "_smooth_scale";
+        String smoothed = x + "_smoothed";
+        g.addInitializer(TensorProtos.floatTensor(factor, dims, inv));
+        int first = readers.stream().mapToInt(QuantizableLayer::nodeIndex).min().orElseThrow();
+        g.insertBefore(first, NodeProto.newBuilder().setOpType("Mul").setName(x + "_Smooth").addInput(x).addInput(factor)
+                .addOutput(smoothed).build());
+        for (QuantizableLayer l : readers) {
+            NodeProto n = g.node(l.nodeIndex());
+            g.replaceNode(l.nodeIndex(), n.toBuilder().setInput(0, smoothed).build());
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package io.tare.server.quantize;
+
+import io.tare.kernels.calibration.ClipRange;
+import io.tare.kernels.calibration.ScaleZeroPoint;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a {@code tare quantize} run did and what was lost where: the content of the JSON and HTML
+ * reports.
+ *
+ * @param model            input model path
+ * @param output           QDQ model path
+ * @param settings         the options that shaped the result, as written on the command line
+ * @param calibrationSamples samples calibration ran
+ * @param calibrationSeconds wall time of the calibration pass(es)
+ * @param transforms       FP32 rewrites applied before calibration (equalization, smoothing, bias correction), in words
+ * @param activations      every quantized activation
+ * @param layers           every quantizable layer
+ * @param evaluation       the final model measured against FP32
+ * @param mixedPrecision   the search, or null when no budget was given
+ * @param methods          accuracy per range method and weight granularity, or empty when not compared
+ * @param trtCacheEntries  tensors written to the TensorRT cache (0 when none was written)
+ */
+public record QuantizationReport(String model, String output, Map<String, String> settings, long calibrationSamples,
+                                 double calibrationSeconds, List<String> transforms, List<Activation> activations,
+                                 List<Layer> layers, FinalEvaluation evaluation, MixedPrecisionSearch.Result mixedPrecision,
+                                 List<MethodScore> methods, int trtCacheEntries) {
+
+    /**
+     * One quantized activation.
+     *
+     * @param candidates per range method: the range it would choose and the SQNR of the
+     *                   activation quantized with it (from the histogram)
+     * @param histogram  a coarse view of the calibration histogram for plots
+     */
+    public record Activation(String name, float min, float max, long count, ClipRange range, ScaleZeroPoint params,
+                             double clipRate, double sqnrDb, Map<String, Candidate> candidates, CoarseHistogram histogram) {
+    }
+
+    /** A range method's choice for one activation. */
+    public record Candidate(ClipRange range, double sqnrDb) {
+    }
+
+    /**
+     * One layer: how it was exported and, when measured, how much quantizing it alone costs.
+     *
+     * @param precision   "int8", "int4-weight-only" or "fp32"
+     * @param weightSqnrDb SQNR of its quantized weight (NaN when FP32)
+     * @param sensitivity the model output with this layer alone quantized, or null when not measured
+     */
+    public record Layer(String name, String opType, long[] weightDims, String activation, String precision,
+                        double weightSqnrDb, ModelScore sensitivity) {
+    }
+
+    /**
+     * @param data          the evaluation data (its path), or the calibration data when none was given
+     * @param samples       samples evaluated
+     * @param fp32Accuracy  NaN without labels
+     * @param score         the exported model through ONNX Runtime
+     */
+    public record FinalEvaluation(String data, long samples, double fp32Accuracy, ModelScore score) {
+    }
+
+    /** Accuracy and output fidelity of one method / weight granularity on the evaluation set. */
+    public record MethodScore(String method, boolean perChannel, ModelScore score) {
+    }
+}
