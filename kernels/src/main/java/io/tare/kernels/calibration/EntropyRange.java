@@ -41,6 +41,7 @@ public final class EntropyRange implements RangeMethod {
 
     private final int bins;
     private final int levels;
+    private final boolean flattenZeroBin;
 
     public EntropyRange() {
         this(DEFAULT_BINS, DEFAULT_LEVELS);
@@ -48,11 +49,22 @@ public final class EntropyRange implements RangeMethod {
 
     /** @param levels quantized levels of |x| (128 for int8); {@code 2 <= levels <= bins} */
     public EntropyRange(int bins, int levels) {
+        this(bins, levels, false);
+    }
+
+    /**
+     * @param flattenZeroBin replace the count of the first uniform bin by the second's before the
+     *     search, as NVIDIA's pytorch-quantization (TensorRT's calibrator) does: after a ReLU most
+     *     values are exactly 0, and that spike, merged into the first quantized level, makes every
+     *     wide threshold look costly, so without this the threshold collapses far below the data
+     */
+    public EntropyRange(int bins, int levels, boolean flattenZeroBin) {
         if (levels < 2 || bins < levels) {
             throw new IllegalArgumentException("need 2 <= levels <= bins: " + levels + ", " + bins);
         }
         this.bins = bins;
         this.levels = levels;
+        this.flattenZeroBin = flattenZeroBin;
     }
 
     @Override
@@ -79,6 +91,9 @@ public final class EntropyRange implements RangeMethod {
             return 0;
         }
         double[] hist = uniformHistogram(magnitudes, amax, bins);
+        if (flattenZeroBin) {
+            hist[0] = hist[1];
+        }
         return (double) bestBinCount(hist, levels) * amax / bins;
     }
 
