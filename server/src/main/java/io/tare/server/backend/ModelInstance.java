@@ -12,6 +12,10 @@ public interface ModelInstance extends AutoCloseable {
      * Runs the model on validated inputs (for a batching model, already concatenated along the
      * first dimension) and returns the named outputs in that order.
      *
+     * <p>The inputs' buffers belong to the caller and are valid only during the call (the
+     * scheduler reuses them for the next batch): an instance that keeps data must copy it. The
+     * outputs belong to the caller.
+     *
      * @throws io.tare.server.core.TareException INTERNAL (or a more precise code) on failure
      */
     List<TensorData> execute(List<TensorData> inputs, List<String> outputNames);

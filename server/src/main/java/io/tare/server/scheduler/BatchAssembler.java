@@ -13,15 +13,32 @@ import java.util.List;
 /**
  * Joins requests into one batch along the first dimension and splits the outputs back. Row-major
  * layout makes both a plain concatenation of bytes; a single request passes through uncopied.
+ *
+ * <p>One assembler per instance thread: it keeps one direct buffer per input and reuses it for
+ * every batch (grown when a batch needs more), so batching allocates nothing on the hot path.
+ * A joined batch is valid until the next {@link #concat} call.
  */
 final class BatchAssembler {
-    private BatchAssembler() {
+    private final ByteBuffer[] joined;
+
+    BatchAssembler(ModelSignature signature) {
+        joined = new ByteBuffer[signature.inputs().size()];
+    }
+
+    private ByteBuffer buffer(int input, int bytes) {
+        ByteBuffer b = joined[input];
+        if (b == null || b.capacity() < bytes) {
+            b = ByteBuffer.allocateDirect(Math.max(bytes, b == null ? 0 : b.capacity() * 2));
+            joined[input] = b;
+        }
+        return b.clear().limit(bytes);
     }
 
     /** Inputs of all requests, in signature order, concatenated along dimension 0. */
-    static List<TensorData> concat(ModelSignature signature, List<InferenceRequest> requests) {
+    List<TensorData> concat(ModelSignature signature, List<InferenceRequest> requests) {
         List<TensorData> joined = new ArrayList<>(signature.inputs().size());
-        for (TensorSpec spec : signature.inputs()) {
+        for (int index = 0; index < signature.inputs().size(); index++) {
+            TensorSpec spec = signature.inputs().get(index);
             if (requests.size() == 1) {
                 joined.add(find(requests.getFirst(), spec.name()));
                 continue;
@@ -34,7 +51,7 @@ final class BatchAssembler {
                 bytes = Math.addExact(bytes, t.byteSize());
                 rows += t.dim(0);
             }
-            ByteBuffer data = ByteBuffer.allocateDirect(bytes);
+            ByteBuffer data = buffer(index, bytes);
             for (InferenceRequest r : requests) {
                 data.put(find(r, spec.name()).data());
             }

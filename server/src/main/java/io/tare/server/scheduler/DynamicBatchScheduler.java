@@ -102,6 +102,7 @@ public final class DynamicBatchScheduler implements Scheduler {
     }
 
     private void drain(ModelInstance instance) {
+        BatchAssembler assembler = new BatchAssembler(signature);
         List<Pending> batch = new ArrayList<>();
         List<Pending> expired = new ArrayList<>();
         while (true) {
@@ -114,7 +115,7 @@ public final class DynamicBatchScheduler implements Scheduler {
                         + (now - p.enqueuedNanos) / 1_000 + " µs in the queue of model '" + modelName + "'"), now);
             }
             if (!batch.isEmpty()) {
-                run(instance, batch);
+                run(instance, assembler, batch);
             }
             if (!more) {
                 return;
@@ -232,12 +233,12 @@ public final class DynamicBatchScheduler implements Scheduler {
         throw new IllegalStateException("unvalidated input " + inputName);
     }
 
-    private void run(ModelInstance instance, List<Pending> batch) {
+    private void run(ModelInstance instance, BatchAssembler assembler, List<Pending> batch) {
         long start = System.nanoTime();
         List<String> outputs = outputNames(batch);
         List<TensorData> results;
         try {
-            results = instance.execute(BatchAssembler.concat(signature, batch.stream().map(p -> p.request).toList()), outputs);
+            results = instance.execute(assembler.concat(signature, batch.stream().map(p -> p.request).toList()), outputs);
         } catch (TareException e) {
             long now = System.nanoTime();
             batch.forEach(p -> fail(p, e, now));

@@ -55,7 +55,8 @@ public final class GateBackend implements Backend {
                         GATE.acquireUninterruptibly();
                         EXECUTIONS.incrementAndGet();
                         TensorData x = inputs.getFirst();
-                        return List.of(new TensorData("y", Datatype.FP32, x.shape(), x.data()));
+                        java.nio.ByteBuffer copy = java.nio.ByteBuffer.allocate(x.byteSize()).put(x.data()).flip();
+                        return List.of(new TensorData("y", Datatype.FP32, x.shape(), copy));
                     }
 
                     @Override
