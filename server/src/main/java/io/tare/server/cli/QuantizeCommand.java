@@ -34,6 +34,7 @@ final class QuantizeCommand {
               --report DIR             write DIR/report.json and DIR/report.html (with layer sensitivity)
               --compare-methods        evaluate every range method, per tensor and per channel, for the report
               --sensitivity            measure layer sensitivity even without a report
+              --engine-check           also run the export in Tare's engine and compare it with ONNX Runtime
               --batch N  --threads N  --calibration-samples N  --eval-samples N  --sensitivity-samples N
               --quiet                  no progress bars
             """;
@@ -42,7 +43,7 @@ final class QuantizeCommand {
             "activation-type", "smooth", "data", "labels", "accuracy-budget", "sqnr-target", "weights-int4", "output",
             "trt-cache", "report", "batch", "threads", "calibration-samples", "eval-samples", "sensitivity-samples");
     private static final Set<String> SWITCHES = Set.of("per-channel", "reduce-range", "bias-correction", "equalize",
-            "compare-methods", "sensitivity", "quiet");
+            "compare-methods", "sensitivity", "quiet", "engine-check");
 
     private QuantizeCommand() {
     }
@@ -71,6 +72,7 @@ final class QuantizeCommand {
                 .reportDir(path(f, "report"))
                 .compareMethods(f.isOn("compare-methods"))
                 .sensitivity(f.isOn("sensitivity"))
+                .engineCheck(f.isOn("engine-check"))
                 .batch(f.getInt("batch", QuantizeOptions.DEFAULT_BATCH))
                 .threads(f.getInt("threads", 1))
                 .calibrationSamples((long) number(f, "calibration-samples", Long.MAX_VALUE))
@@ -99,13 +101,19 @@ final class QuantizeCommand {
                         + " mean cosine %.5f, min cosine %.5f, top-1 agreement %.4f%n", e.samples(), e.data(), e.score().accuracy(),
                 e.fp32Accuracy(), e.score().comparison().sqnrDb(), e.score().comparison().meanCosine(),
                 e.score().comparison().minCosine(), e.score().comparison().top1Agreement());
+        if (e.engine() != null) {
+            System.out.printf(Locale.ROOT, "Tare engine on the export: accuracy %.4f, output SQNR %.1f dB, top-1 agreement with ONNX Runtime %.4f%n",
+                    e.engine().score().accuracy(), e.engine().score().comparison().sqnrDb(), e.engine().agreementWithOrt());
+        }
         if (r.mixedPrecision() != null) {
             System.out.println("kept in FP32 to meet the budget: "
                     + (r.mixedPrecision().fp32Layers().isEmpty() ? "none" : String.join(", ", r.mixedPrecision().fp32Layers())));
         }
         for (QuantizationReport.MethodScore m : r.methods()) {
-            System.out.printf(Locale.ROOT, "  %-18s %-11s accuracy %.4f  SQNR %.1f dB%n", m.method(),
-                    m.perChannel() ? "per-channel" : "per-tensor", m.score().accuracy(), m.score().comparison().sqnrDb());
+            System.out.printf(Locale.ROOT, "  %-18s %-11s accuracy %.4f  SQNR %.1f dB%s%n", m.method(),
+                    m.perChannel() ? "per-channel" : "per-tensor", m.score().accuracy(), m.score().comparison().sqnrDb(),
+                    m.engine() == null ? "" : String.format(Locale.ROOT, "  | Tare engine %.4f (agreement %.4f)",
+                            m.engine().score().accuracy(), m.engine().agreementWithOrt()));
         }
         if (r.trtCacheEntries() > 0) {
             System.out.println("TensorRT cache: " + r.trtCacheEntries() + " tensors");

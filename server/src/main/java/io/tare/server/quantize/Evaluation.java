@@ -47,6 +47,25 @@ final class Evaluation {
         return data.path().toString();
     }
 
+    /**
+     * Runs {@code candidate} in Tare's engine on the same samples.
+     *
+     * @return the engine's score and the top-1 agreement between engine and ONNX Runtime outputs
+     */
+    EngineCheck engineScore(ModelProto candidate, OrtEvaluator.Outputs ort) {
+        OrtEvaluator.Outputs e = EngineEvaluator.run(candidate, input, output, data, samples, labels, batch);
+        return new EngineCheck(new ModelScore(e.accuracy(), e.compareTo(fp32)), e.compareTo(ort).top1Agreement());
+    }
+
+    /** The candidate's raw ONNX Runtime outputs, for {@link #engineScore}. */
+    OrtEvaluator.Outputs ortOutputs(ModelProto candidate, String what) {
+        return OrtEvaluator.run(candidate.toByteArray(), input, output, data, samples, labels, batch, threads, what);
+    }
+
+    ModelScore score(OrtEvaluator.Outputs o) {
+        return new ModelScore(o.accuracy(), o.compareTo(fp32));
+    }
+
     ModelScore score(ModelProto candidate, String what) {
         OrtEvaluator.Outputs o = OrtEvaluator.run(candidate.toByteArray(), input, output, data, samples, labels, batch,
                 threads, what);

@@ -58,11 +58,12 @@ public record QuantizationReport(String model, String output, Map<String, String
      * @param samples       samples evaluated
      * @param fp32Accuracy  NaN without labels
      * @param score         the exported model through ONNX Runtime
+     * @param engine        the same file in Tare's engine, or null when not checked
      */
-    public record FinalEvaluation(String data, long samples, double fp32Accuracy, ModelScore score) {
+    public record FinalEvaluation(String data, long samples, double fp32Accuracy, ModelScore score, EngineCheck engine) {
     }
 
-    /** Accuracy and output fidelity of one method / weight granularity on the evaluation set. */
-    public record MethodScore(String method, boolean perChannel, ModelScore score) {
+    /** Accuracy and output fidelity of one method / weight granularity (engine: null when not checked). */
+    public record MethodScore(String method, boolean perChannel, ModelScore score, EngineCheck engine) {
     }
 }

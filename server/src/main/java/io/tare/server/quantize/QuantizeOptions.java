@@ -41,6 +41,7 @@ public final class QuantizeOptions {
     boolean sensitivity;
     boolean compareMethods;
     int threads = 1;
+    boolean engineCheck;
 
     public QuantizeOptions model(Path p) { model = p; return this; }
     public QuantizeOptions calibration(Path p) { calibration = p; return this; }
@@ -74,6 +75,8 @@ public final class QuantizeOptions {
     /** Evaluate every range method on the evaluation data for the report. */
     public QuantizeOptions compareMethods(boolean b) { compareMethods = b; return this; }
     public QuantizeOptions threads(int t) { threads = t; return this; }
+    /** Also run the export (and each compared method's) in Tare's engine and report it beside ONNX Runtime. */
+    public QuantizeOptions engineCheck(boolean b) { engineCheck = b; return this; }
 
     /** @throws QuantizeException naming the first inconsistent option */
     public void validate() {

@@ -105,7 +105,9 @@ public final class Quantizer {
                 keep.addAll(search.fp32Layers());
             }
             QdqExporter.Result export = QdqExporter.export(model, plans.plan(keep));
-            ModelScore finalScore = eval.score(export.model(), "the QDQ export");
+            OrtEvaluator.Outputs finalOrt = eval.ortOutputs(export.model(), "the QDQ export");
+            ModelScore finalScore = eval.score(finalOrt);
+            EngineCheck engine = o.engineCheck ? eval.engineScore(export.model(), finalOrt) : null;
 
             List<QuantizationReport.MethodScore> methodScores = new ArrayList<>();
             if (o.compareMethods) {
@@ -117,7 +119,7 @@ public final class Quantizer {
             QuantizationReport report = new QuantizationReport(o.model.toString(), o.output.toString(), settings(o),
                     cal.samples(), calSeconds, transforms, activationEntries(cal, choices, o.encoding),
                     layerEntries(layers, export, keep, sensitivity),
-                    new QuantizationReport.FinalEvaluation(eval.dataName(), eval.samples(), eval.fp32Accuracy(), finalScore),
+                    new QuantizationReport.FinalEvaluation(eval.dataName(), eval.samples(), eval.fp32Accuracy(), finalScore, engine),
                     search, methodScores, trtBytes == null ? 0 : trtScales.size());
             byte[] json = ReportJson.write(report).getBytes(StandardCharsets.UTF_8);
             byte[] html = o.reportDir == null ? null : ReportHtml.write(report).getBytes(StandardCharsets.UTF_8);
@@ -166,7 +168,9 @@ public final class Quantizer {
             for (boolean pc : new boolean[] {false, true}) {
                 PlanBuilder plans = new PlanBuilder(layers, params, o.encoding, pc, o.weightBits(), o.int4Group, means);
                 ModelProto qdq = QdqExporter.export(model, plans.plan(keep)).model();
-                out.add(new QuantizationReport.MethodScore(name, pc, eval.score(qdq, "the " + name + " export")));
+                OrtEvaluator.Outputs ort = eval.ortOutputs(qdq, "the " + name + " export");
+                out.add(new QuantizationReport.MethodScore(name, pc, eval.score(ort),
+                        o.engineCheck ? eval.engineScore(qdq, ort) : null));
                 progress.update(out.size());
             }
         }

@@ -41,6 +41,11 @@ final class ReportHtml {
                 .append("</td><td>").append(fmt(e.fp32Accuracy())).append("</td>");
         scoreCells(h, e.score());
         h.append("</tr></table>");
+        if (e.engine() != null) {
+            h.append("<p>The same file in Tare's engine: accuracy ").append(fmt(e.engine().score().accuracy()))
+                    .append(", output SQNR ").append(fmt(e.engine().score().comparison().sqnrDb()))
+                    .append(" dB, top-1 agreement with ONNX Runtime ").append(fmt(e.engine().agreementWithOrt())).append(".</p>");
+        }
         sensitivity(h, r.layers());
         if (r.mixedPrecision() != null) {
             mixed(h, r.mixedPrecision());
@@ -112,7 +117,7 @@ final class ReportHtml {
         h.append("<h2>Range methods compared</h2>");
         if (!r.methods().isEmpty()) {
             h.append("<table><tr><th>method</th><th>weights</th><th>accuracy</th><th>SQNR dB</th><th>rel. error</th>")
-                    .append("<th>mean cos</th><th>min cos</th><th>top-1 agreement</th></tr>");
+                    .append("<th>mean cos</th><th>min cos</th><th>top-1 agreement</th><th>Tare engine accuracy</th></tr>");
             for (QuantizationReport.MethodScore m : r.methods()) {
                 h.append("<tr><td>").append(esc(m.method())).append("</td><td>").append(m.perChannel() ? "per-channel" : "per-tensor")
                         .append("</td>");
@@ -120,7 +125,8 @@ final class ReportHtml {
                 OutputComparison c = m.score().comparison();
                 h.append("<td>").append(fmt(c.sqnrDb())).append("</td><td>").append(fmt(c.relativeError())).append("</td><td>")
                         .append(fmt(c.meanCosine())).append("</td><td>").append(fmt(c.minCosine())).append("</td><td>")
-                        .append(fmt(c.top1Agreement())).append("</td></tr>");
+                        .append(fmt(c.top1Agreement())).append("</td><td>")
+                        .append(m.engine() == null ? "&ndash;" : fmt(m.engine().score().accuracy())).append("</td></tr>");
             }
             h.append("</table>");
         }

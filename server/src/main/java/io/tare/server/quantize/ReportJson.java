@@ -23,6 +23,10 @@ final class ReportJson {
                 .field("fp32_accuracy", r.evaluation().fp32Accuracy());
         j.name("quantized");
         score(j, r.evaluation().score());
+        if (r.evaluation().engine() != null) {
+            j.name("tare_engine");
+            engine(j, r.evaluation().engine());
+        }
         j.endObject();
         j.name("layers").beginArray();
         for (QuantizationReport.Layer l : r.layers()) {
@@ -78,11 +82,21 @@ final class ReportJson {
         for (QuantizationReport.MethodScore m : r.methods()) {
             j.beginObject().field("method", m.method()).field("per_channel", m.perChannel()).name("score");
             score(j, m.score());
+            if (m.engine() != null) {
+                j.name("tare_engine");
+                engine(j, m.engine());
+            }
             j.endObject();
         }
         j.endArray();
         j.field("trt_cache_entries", r.trtCacheEntries());
         return j.endObject().toString();
+    }
+
+    private static void engine(JsonWriter j, EngineCheck e) {
+        j.beginObject().field("agreement_with_onnxruntime", e.agreementWithOrt()).name("score");
+        score(j, e.score());
+        j.endObject();
     }
 
     private static void score(JsonWriter j, ModelScore s) {
