@@ -5,7 +5,12 @@ package io.tare.server.engine.ops;
  * output plane) holds that pixel's window ordered (channel, ky, kx), the order of an ONNX weight
  * [M, C, kh, kw] read as [M, C*kh*kw]. With the weights packed as B^T, one GEMM then gives the
  * output as [pixels, channels]. This is the layout the kernels' GEMM wants for A (rows contiguous);
- * {@link Im2Col} writes the transposed layout the plain loops use. Stateless.
+ * {@link Im2Col} writes the transposed layout the plain loops use.
+ *
+ * <p>The fast path ({@link #paddedChannelsLast} then {@link #fromChannelsLast}) first copies the
+ * image once into a zero-padded channels-last buffer, so that each window row becomes one
+ * contiguous run of {@code kw * C} values and a patch row is {@code kh} array copies; the weights
+ * must then be ordered (ky, kx, channel) to match ({@link #channelsLastWeights}). Stateless.
  */
 public final class PatchRows {
     private PatchRows() {
@@ -83,6 +88,119 @@ public final class PatchRows {
                         for (int kx = 0; kx < kw; kx++) {
                             int ix = x0 + kx * dw;
                             rows[dst++] = ix >= 0 && ix < w ? (byte) (x[src + ix] ^ flip) : padStored;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Weights [M, C, kh, kw] reordered to [M, kh, kw, C], the K order of {@link #fromChannelsLast}. */
+    public static float[] channelsLastWeights(float[] w, int m, int c, int kh, int kw) {
+        float[] out = new float[w.length];
+        for (int o = 0; o < m; o++) {
+            for (int ch = 0; ch < c; ch++) {
+                for (int ky = 0; ky < kh; ky++) {
+                    for (int kx = 0; kx < kw; kx++) {
+                        out[((o * kh + ky) * kw + kx) * c + ch] = w[((o * c + ch) * kh + ky) * kw + kx];
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Byte weights [M, C, kh, kw] reordered to [M, kh, kw, C]. */
+    public static byte[] channelsLastWeights(byte[] w, int m, int c, int kh, int kw) {
+        byte[] out = new byte[w.length];
+        for (int o = 0; o < m; o++) {
+            for (int ch = 0; ch < c; ch++) {
+                for (int ky = 0; ky < kh; ky++) {
+                    for (int kx = 0; kx < kw; kx++) {
+                        out[((o * kh + ky) * kw + kx) * c + ch] = w[((o * c + ch) * kh + ky) * kw + kx];
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Rows and columns of the padded channels-last image. */
+    public static int paddedHeight(int h, SpatialGeometry.Layout g) {
+        return h + g.padBegin()[0] + g.padEnd()[0];
+    }
+
+    public static int paddedWidth(int w, SpatialGeometry.Layout g) {
+        return w + g.padBegin()[1] + g.padEnd()[1];
+    }
+
+    /**
+     * Copies {@code channels} planes of an NCHW image into {@code dst} as [Hp, Wp, C] with the
+     * layout's padding filled with 0.
+     */
+    public static void paddedChannelsLast(float[] x, int xOff, int channels, int h, int w, SpatialGeometry.Layout g,
+            float[] dst) {
+        int wp = paddedWidth(w, g);
+        int total = paddedHeight(h, g) * wp * channels;
+        java.util.Arrays.fill(dst, 0, total, 0f);
+        int top = g.padBegin()[0];
+        int left = g.padBegin()[1];
+        for (int c = 0; c < channels; c++) {
+            int plane = xOff + c * h * w;
+            for (int y = 0; y < h; y++) {
+                int src = plane + y * w;
+                int d = ((y + top) * wp + left) * channels + c;
+                for (int xx = 0; xx < w; xx++, d += channels) {
+                    dst[d] = x[src + xx];
+                }
+            }
+        }
+    }
+
+    /** The byte version: values XORed with {@code flip}, padding {@code pad ^ flip} (the stored zero point). */
+    public static void paddedChannelsLast(byte[] x, int xOff, int channels, int h, int w, SpatialGeometry.Layout g,
+            byte pad, byte flip, byte[] dst) {
+        int wp = paddedWidth(w, g);
+        int total = paddedHeight(h, g) * wp * channels;
+        java.util.Arrays.fill(dst, 0, total, (byte) (pad ^ flip));
+        int top = g.padBegin()[0];
+        int left = g.padBegin()[1];
+        for (int c = 0; c < channels; c++) {
+            int plane = xOff + c * h * w;
+            for (int y = 0; y < h; y++) {
+                int src = plane + y * w;
+                int d = ((y + top) * wp + left) * channels + c;
+                for (int xx = 0; xx < w; xx++, d += channels) {
+                    dst[d] = (byte) (x[src + xx] ^ flip);
+                }
+            }
+        }
+    }
+
+    /** Patch rows from a padded channels-last image (any element array: float[] or byte[]). */
+    public static void fromChannelsLast(Object padded, int channels, int wp, SpatialGeometry.Layout g, Object rows,
+            int ld) {
+        int kh = g.kernel()[0];
+        int kw = g.kernel()[1];
+        int oh = g.out()[0];
+        int ow = g.out()[1];
+        int sh = g.stride()[0];
+        int sw = g.stride()[1];
+        int dh = g.dilation()[0];
+        int dw = g.dilation()[1];
+        int run = kw * channels;
+        for (int oy = 0; oy < oh; oy++) {
+            for (int ox = 0; ox < ow; ox++) {
+                int dst = (oy * ow + ox) * ld;
+                for (int ky = 0; ky < kh; ky++) {
+                    int src = ((oy * sh + ky * dh) * wp + ox * sw) * channels;
+                    if (dw == 1) {
+                        System.arraycopy(padded, src, rows, dst, run);
+                        dst += run;
+                    } else {
+                        for (int kx = 0; kx < kw; kx++) {
+                            System.arraycopy(padded, src + kx * dw * channels, rows, dst, channels);
+                            dst += channels;
                         }
                     }
                 }

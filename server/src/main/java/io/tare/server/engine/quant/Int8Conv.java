@@ -11,6 +11,8 @@ import io.tare.server.engine.compute.Compute;
 import io.tare.server.engine.ops.NodeSetup;
 import io.tare.server.engine.ops.OpContext;
 import io.tare.server.engine.ops.Operator;
+import io.tare.server.engine.ops.FusedActivation;
+import io.tare.server.engine.ops.OutputScatter;
 import io.tare.server.engine.ops.PatchRows;
 import io.tare.server.engine.ops.SpatialGeometry;
 import java.util.Arrays;
@@ -48,11 +50,12 @@ final class Int8Conv implements Operator {
         }
         int n = cout / group;
         int k = w.size() / cout;
+        byte[] reordered = PatchRows.channelsLastWeights(w.bytes(), cout, w.dim(1), w.dim(2), w.dim(3));
         this.weights = new PackedInt8Matrix[group];
         this.epilogues = new Epilogue[group];
         for (int g = 0; g < group; g++) {
-            weights[g] = compute.gemm().packInt8(w.bytes(), g * n * k, k, n, true, setup.weightParams(g * n, n));
-            epilogues[g] = setup.epilogue(g * n, n);
+            weights[g] = compute.gemm().packInt8(reordered, g * n * k, k, n, true, setup.weightParams(g * n, n));
+            epilogues[g] = setup.epilogue(g * n, n, false);
         }
     }
 
@@ -85,8 +88,11 @@ final class Int8Conv implements Operator {
         QuantizedRows[] rows = new QuantizedRows[workers];
         float[][] floatBlocks = new float[workers][];
         byte[][] byteBlocks = new byte[workers][];
+        byte[][] padded = new byte[workers][];
+        int paddedSize = PatchRows.paddedHeight(in[0], g) * PatchRows.paddedWidth(in[1], g) * weightShape[1];
         for (int w = 0; w < workers; w++) {
             rows[w] = ctx.quantizedRows(w, pixels, k);
+            padded[w] = ctx.byteScratch(1 + workers + w, paddedSize);
             if (setup.output() == null) {
                 floatBlocks[w] = ctx.floatScratch(w, pixels * n);
             } else {
@@ -96,14 +102,15 @@ final class Int8Conv implements Operator {
         Image image = new Image(xq, cin, in, g, y);
         if (workers == 1) {
             for (int img = 0; img < batch; img++) {
-                image.run(img, compute.gemm(), rows[0], floatBlocks[0], byteBlocks[0]);
+                image.run(img, compute.gemm(), rows[0], floatBlocks[0], byteBlocks[0], padded[0]);
             }
             return;
         }
         compute.parallel((worker, count) -> {
             if (worker < workers) {
                 for (int img = worker; img < batch; img += workers) {
-                    image.run(img, compute.serialGemm(), rows[worker], floatBlocks[worker], byteBlocks[worker]);
+                    image.run(img, compute.serialGemm(), rows[worker], floatBlocks[worker], byteBlocks[worker],
+                            padded[worker]);
                 }
             }
         });
@@ -125,7 +132,7 @@ final class Int8Conv implements Operator {
             this.y = y;
         }
 
-        void run(int img, Gemm gemm, QuantizedRows a, float[] floatBlock, byte[] byteBlock) {
+        void run(int img, Gemm gemm, QuantizedRows a, float[] floatBlock, byte[] byteBlock, byte[] padded) {
             int pixels = layout.spatialSize();
             int cinG = cin / group;
             int n = weightShape[0] / group;
@@ -133,8 +140,10 @@ final class Int8Conv implements Operator {
             int storedZp = xq.storedZeroPoint();
             for (int g = 0; g < group; g++) {
                 int xOff = (img * cin + g * cinG) * in[0] * in[1];
-                PatchRows.bytes(xq.data(), xOff, cinG, in[0], in[1], layout, (byte) xq.zeroPoint(), xq.flip(),
-                        a.data(), a.stride());
+                PatchRows.paddedChannelsLast(xq.data(), xOff, cinG, in[0], in[1], layout, (byte) xq.zeroPoint(),
+                        xq.flip(), padded);
+                PatchRows.fromChannelsLast(padded, cinG, PatchRows.paddedWidth(in[1], layout), layout, a.data(),
+                        a.stride());
                 a.setRows(pixels);
                 Arrays.fill(a.scales(), 0, pixels, xq.scale());
                 Arrays.fill(a.zeroPoints(), 0, pixels, storedZp);
@@ -146,23 +155,19 @@ final class Int8Conv implements Operator {
                 if (byteBlock != null) {
                     gemm.int8Requantize(a, weights[g], byteBlock, 0, n, epilogues[g]);
                     byte[] out = y.bytes();
+                    boolean signed = setup.output().dtype() == io.tare.kernels.tensor.DType.INT8;
+                    int floor = setup.output().zeroPoint(0);
                     for (int j = 0; j < n; j++) {
-                        int dst = base + j * pixels;
-                        for (int p = 0; p < pixels; p++) {
-                            out[dst + p] = byteBlock[p * n + j];
-                        }
+                        OutputScatter.bytes(byteBlock, j, n, pixels, setup.isRelu(), floor, signed, out,
+                                base + j * pixels);
                     }
                 } else {
                     gemm.int8(a, weights[g], floatBlock, 0, n, epilogues[g]);
                     float[] out = y.floats();
+                    FusedActivation after = setup.isRelu() || setup.needsPostActivation() ? setup.activation()
+                            : FusedActivation.NONE;
                     for (int j = 0; j < n; j++) {
-                        int dst = base + j * pixels;
-                        for (int p = 0; p < pixels; p++) {
-                            out[dst + p] = floatBlock[p * n + j];
-                        }
-                        if (setup.needsPostActivation()) {
-                            setup.activation().applyWithBias(out, dst, pixels, 0f);
-                        }
+                        OutputScatter.floats(floatBlock, j, n, pixels, 0f, after, out, base + j * pixels);
                     }
                 }
             }

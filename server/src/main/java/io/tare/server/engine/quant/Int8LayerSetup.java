@@ -76,9 +76,22 @@ record Int8LayerSetup(QuantParams weightParams, float[] bias, FusedActivation ac
 
     /** The epilogue for output channels {@code [from, from + n)}. */
     Epilogue epilogue(int from, int n) {
+        return epilogue(from, n, true);
+    }
+
+    /** Whether the fused activation is a ReLU (which a caller may apply after the epilogue, exactly). */
+    boolean isRelu() {
+        return activation.kind() == FusedActivation.Kind.RELU;
+    }
+
+    /**
+     * The epilogue for output channels {@code [from, from + n)}; with {@code withRelu} false a fused
+     * ReLU is left out for the caller to apply.
+     */
+    Epilogue epilogue(int from, int n, boolean withRelu) {
         float[] b = bias == null ? null : (from == 0 && n == bias.length ? bias
                 : java.util.Arrays.copyOfRange(bias, from, from + n));
-        Activation a = epilogueActivation();
+        Activation a = !withRelu && isRelu() ? Activation.NONE : epilogueActivation();
         Epilogue ep = Epilogue.of(b, a == null ? Activation.NONE : a);
         return output == null ? ep : ep.withRequantization(output);
     }

@@ -1,0 +1,433 @@
+package io.tare.server.cli;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.tare.kernels.pool.CpuAffinity;
+import io.tare.server.engine.DataType;
+import io.tare.server.engine.Engine;
+import io.tare.server.engine.EngineOptions;
+import io.tare.server.engine.ExecutionMode;
+import io.tare.server.engine.LoadedModel;
+import io.tare.server.engine.Tensor;
+import io.tare.server.engine.graph.ValueInfo;
+import io.tare.server.engine.quant.QuantizationTap;
+import io.tare.server.engine.quant.ScaleTable;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
+import java.nio.LongBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * {@code tare bench model}: the Tare engine against ONNX Runtime on one model, in one JVM, with
+ * the same thread count, measured in alternating rounds so that a noisy neighbour hurts both
+ * sides alike. ONNX Runtime runs with intra-op threads = T, spinning off, its extra threads pinned
+ * to CPUs 1.., and the calling thread (both engines') pinned to the first allowed CPU.
+ *
+ * <p>The ONNX Runtime side may run other files ({@code --ort-model a.onnx,b.onnx}), e.g. PyTorch's
+ * INT8 model and the FP32 model, against the engine on one file. Inputs are synthetic (Gaussian
+ * floats; token ids, all-ones masks and zero type ids for int64 inputs) of the model's declared
+ * shape, unless {@code --data} gives raw little-endian float32 rows for a single float input.
+ * STATIC mode on a float model without a table calibrates min/max ranges on the first batches
+ * through the engine's tap and says so.
+ */
+final class ModelBenchCommand {
+    static final String USAGE = """
+            tare bench model --model M.onnx --batch N [--mode fp32|dynamic|static] [--threads T] [--seconds S]
+                             [--ort-model A.onnx,B.onnx] [--data X.f32] [--seq L] [--memory] [--json]
+              The Tare engine vs ONNX Runtime in one run: throughput, p50/p99 latency and their ratios.""";
+
+    private static final int ROUNDS = 3;
+    private static final int CALIBRATION_BATCHES = 4;
+
+    private ModelBenchCommand() {
+    }
+
+    /** One side's timings. */
+    private record Timing(String name, double throughput, double p50Us, double p99Us, long runs) { }
+
+    /** Something to time: one call runs one batch. */
+    private interface Runner {
+        void runOnce() throws Exception;
+    }
+
+    static int run(String[] args) throws Exception {
+        Flags flags = Flags.parse(args, 2, Set.of("model", "batch", "mode", "threads", "seconds", "ort-model", "data",
+                "seq"), Set.of("json", "memory"));
+        Path model = Path.of(Options.required(flags, "model"));
+        int batch = flags.getInt("batch", 1);
+        int threads = flags.getInt("threads", 1);
+        int seq = flags.getInt("seq", 128);
+        double seconds = Double.parseDouble(flags.get("seconds", "6"));
+        ExecutionMode mode = ExecutionMode.valueOf(flags.get("mode", "fp32").toUpperCase(Locale.ROOT));
+        List<Path> ortModels = new ArrayList<>();
+        for (String p : flags.get("ort-model", model.toString()).split(",")) {
+            ortModels.add(Path.of(p.trim()));
+        }
+        float[] data = flags.has("data") ? readFloats(Path.of(flags.get("data", ""))) : null;
+        int[] cpus = CpuAffinity.allowedCpus();
+        boolean pinned = CpuAffinity.pinCurrentThread(cpus[0]);
+
+        List<String> notes = new ArrayList<>();
+        notes.add(data == null ? "synthetic random inputs" : "inputs from " + flags.get("data", ""));
+        EngineOptions options = EngineOptions.DEFAULT.withIntraOpThreads(threads);
+        Map<String, Tensor> feeds = inputs(Engine.load(model, options).inputs(), batch, seq, data, 0);
+        long heapBefore = usedHeapAfterGc();
+        long rssBefore = residentBytes();
+        LoadedModel tare = load(model, options, mode, batch, seq, data, notes);
+        LoadedModel.ModelSession session = tare.newSession();
+        Map<String, Tensor> tareOut = session.run(feeds);
+        long tareHeap = usedHeapAfterGc() - heapBefore;
+        long tareRss = residentBytes() - rssBefore;
+
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        List<OrtSession> ortSessions = new ArrayList<>();
+        List<Long> ortRss = new ArrayList<>();
+        Map<String, OnnxTensor> ortFeeds = toOrt(env, feeds);
+        List<String> agreement = new ArrayList<>();
+        try {
+            warmUpOrtLibrary(env, ortModels.getFirst(), threads, ortFeeds);
+            for (Path p : ortModels) {
+                long before = residentBytes();
+                OrtSession s = env.createSession(p.toString(), ortOptions(threads));
+                try (OrtSession.Result r = s.run(ortFeeds)) {
+                    agreement.add(compare(tareOut, r));
+                }
+                ortRss.add(residentBytes() - before);
+                ortSessions.add(s);
+            }
+            List<Runner> runners = new ArrayList<>();
+            List<String> names = new ArrayList<>();
+            names.add("tare-" + mode.name().toLowerCase(Locale.ROOT));
+            runners.add(() -> session.run(feeds));
+            for (int i = 0; i < ortSessions.size(); i++) {
+                OrtSession s = ortSessions.get(i);
+                names.add("ort:" + ortModels.get(i).getFileName());
+                runners.add(() -> s.run(ortFeeds).close());
+            }
+            List<Timing> timings = measure(names, runners, batch, seconds);
+            report(flags.isOn("json"), model, batch, threads, mode, pinned, notes, timings, agreement,
+                    flags.isOn("memory") ? new long[] {tareHeap, tareRss} : null, ortRss);
+        } finally {
+            for (OrtSession s : ortSessions) {
+                s.close();
+            }
+            for (OnnxTensor t : ortFeeds.values()) {
+                t.close();
+            }
+        }
+        return 0;
+    }
+
+    /** Loads the engine model in the requested mode, calibrating a table for STATIC when needed. */
+    private static LoadedModel load(Path model, EngineOptions options, ExecutionMode mode, int batch, int seq,
+            float[] data, List<String> notes) {
+        if (mode != ExecutionMode.STATIC) {
+            return Engine.load(model, options.withMode(mode));
+        }
+        Map<String, float[]> ranges = new ConcurrentHashMap<>();
+        QuantizationTap tap = new QuantizationTap() {
+            @Override
+            public boolean enabled() {
+                return true;
+            }
+
+            @Override
+            public void observe(String tensorName, float[] values, int length) {
+                float[] r = ranges.computeIfAbsent(tensorName, k -> new float[] {0f, 0f});
+                for (int i = 0; i < length; i++) {
+                    r[0] = Math.min(r[0], values[i]);
+                    r[1] = Math.max(r[1], values[i]);
+                }
+            }
+        };
+        LoadedModel calibrating = Engine.load(model, options.withMode(ExecutionMode.DYNAMIC).withTap(tap));
+        for (int b = 0; b < CALIBRATION_BATCHES; b++) {
+            calibrating.run(inputs(calibrating.inputs(), batch, seq, data, (b + 1) * batch));
+        }
+        if (ranges.isEmpty()) {
+            notes.add("static: the model has no float quantization points (pre-quantized, runs natively in INT8)");
+            return Engine.load(model, options);
+        }
+        Map<String, ScaleTable.Range> entries = new LinkedHashMap<>();
+        ranges.forEach((name, r) -> entries.put(name, ScaleTable.Range.ofMinMax(r[0], r[1])));
+        notes.add("static: min/max ranges of " + entries.size() + " activations calibrated on the first "
+                + CALIBRATION_BATCHES + " batches of the input data (no calibration table given)");
+        return Engine.load(model, options.withStatic(new ScaleTable(1, entries)));
+    }
+
+    private static OrtSession.SessionOptions ortOptions(int threads) throws OrtException {
+        OrtSession.SessionOptions o = new OrtSession.SessionOptions();
+        o.setIntraOpNumThreads(threads);
+        o.setInterOpNumThreads(1);
+        o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        o.addConfigEntry("session.intra_op.allow_spinning", "0");
+        if (threads > 1) {
+            // affinities of the threads ORT creates (the caller is the first intra-op thread), 1-based CPUs
+            int[] cpus = CpuAffinity.allowedCpus();
+            List<String> each = new ArrayList<>();
+            for (int t = 1; t < threads; t++) {
+                each.add(Integer.toString(cpus[t % cpus.length] + 1));
+            }
+            o.addConfigEntry("session.intra_op_thread_affinities", String.join(";", each));
+        }
+        return o;
+    }
+
+    /** Loads ONNX Runtime's native library and allocators once, so that the memory deltas are the models'. */
+    private static void warmUpOrtLibrary(OrtEnvironment env, Path model, int threads, Map<String, OnnxTensor> feeds)
+            throws OrtException {
+        try (OrtSession s = env.createSession(model.toString(), ortOptions(threads));
+                OrtSession.Result r = s.run(feeds)) {
+            r.size();
+        }
+    }
+
+    private static List<Timing> measure(List<String> names, List<Runner> runners, int batch, double seconds)
+            throws Exception {
+        int sides = runners.size();
+        long[][] latencies = new long[sides][1 << 20];
+        int[] counts = new int[sides];
+        long[] busy = new long[sides];
+        for (Runner r : runners) { // warm-up: JIT, buffers, ORT arenas
+            long end = System.nanoTime() + 1_500_000_000L;
+            while (System.nanoTime() < end) {
+                r.runOnce();
+            }
+        }
+        long slice = (long) (seconds * 1e9 / ROUNDS);
+        for (int round = 0; round < ROUNDS; round++) {
+            for (int s = 0; s < sides; s++) {
+                long end = System.nanoTime() + slice;
+                long start = System.nanoTime();
+                while (System.nanoTime() < end) {
+                    long t0 = System.nanoTime();
+                    runners.get(s).runOnce();
+                    long t1 = System.nanoTime();
+                    if (counts[s] < latencies[s].length) {
+                        latencies[s][counts[s]++] = t1 - t0;
+                    }
+                }
+                busy[s] += System.nanoTime() - start;
+            }
+        }
+        List<Timing> out = new ArrayList<>();
+        for (int s = 0; s < sides; s++) {
+            long[] l = Arrays.copyOf(latencies[s], counts[s]);
+            Arrays.sort(l);
+            long total = 0;
+            for (long v : l) {
+                total += v;
+            }
+            double throughput = l.length * (double) batch / (total / 1e9);
+            out.add(new Timing(names.get(s), throughput, l[l.length / 2] / 1e3,
+                    l[Math.min(l.length - 1, (int) (l.length * 0.99))] / 1e3, l.length));
+        }
+        return out;
+    }
+
+    private static void report(boolean json, Path model, int batch, int threads, ExecutionMode mode, boolean pinned,
+            List<String> notes, List<Timing> timings, List<String> agreement, long[] tareMemory, List<Long> ortRss) {
+        Timing tare = timings.getFirst();
+        if (json) {
+            StringBuilder sb = new StringBuilder();
+            sb.append(String.format(Locale.ROOT, "{\"model\":\"%s\",\"batch\":%d,\"threads\":%d,\"mode\":\"%s\","
+                    + "\"caller_pinned\":%s,\"notes\":[%s],\"results\":[", escape(model.toString()), batch, threads,
+                    mode.name().toLowerCase(Locale.ROOT), pinned,
+                    String.join(",", notes.stream().map(n -> "\"" + escape(n) + "\"").toList())));
+            for (int i = 0; i < timings.size(); i++) {
+                Timing t = timings.get(i);
+                sb.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT,
+                        "{\"name\":\"%s\",\"throughput\":%.1f,\"p50_us\":%.1f,\"p99_us\":%.1f,\"runs\":%d,"
+                                + "\"tare_throughput_ratio\":%.3f,\"tare_p50_ratio\":%.3f%s}",
+                        escape(t.name()), t.throughput(), t.p50Us(), t.p99Us(), t.runs(),
+                        tare.throughput() / t.throughput(), t.p50Us() / tare.p50Us(),
+                        i == 0 ? "" : ",\"agreement\":\"" + escape(agreement.get(i - 1)) + "\""
+                                + (tareMemory == null ? "" : ",\"ort_rss_delta_bytes\":" + ortRss.get(i - 1))));
+            }
+            sb.append("]");
+            if (tareMemory != null) {
+                sb.append(String.format(Locale.ROOT, ",\"tare_heap_retained_bytes\":%d,\"tare_rss_delta_bytes\":%d",
+                        tareMemory[0], tareMemory[1]));
+            }
+            System.out.println(sb.append("}"));
+            return;
+        }
+        System.out.printf(Locale.ROOT, "model %s, batch %d, threads %d, mode %s, caller pinned: %s%n", model, batch,
+                threads, mode.name().toLowerCase(Locale.ROOT), pinned);
+        notes.forEach(n -> System.out.println("  note: " + n));
+        System.out.printf(Locale.ROOT, "%-44s %12s %10s %10s %9s %14s %12s%n", "engine", "items/s", "p50 us", "p99 us",
+                "runs", "tare thr x", "tare p50 x");
+        for (Timing t : timings) {
+            System.out.printf(Locale.ROOT, "%-44s %12.1f %10.1f %10.1f %9d %14.2f %12.2f%n", t.name(), t.throughput(),
+                    t.p50Us(), t.p99Us(), t.runs(), tare.throughput() / t.throughput(), t.p50Us() / tare.p50Us());
+        }
+        for (int i = 0; i < agreement.size(); i++) {
+            System.out.println("  outputs vs " + timings.get(i + 1).name() + ": " + agreement.get(i));
+        }
+        if (tareMemory != null) {
+            System.out.printf(Locale.ROOT, "  memory: tare heap retained by the loaded model after one run %.2f MiB "
+                    + "(process RSS delta %.2f MiB)%n", tareMemory[0] / 1048576.0, tareMemory[1] / 1048576.0);
+            for (int i = 0; i < ortRss.size(); i++) {
+                System.out.printf(Locale.ROOT, "  memory: %s process RSS delta for session + one run %.2f MiB"
+                        + " (tare heap / this = %.3f)%n", timings.get(i + 1).name(), ortRss.get(i) / 1048576.0,
+                        tareMemory[0] / (double) ortRss.get(i));
+            }
+        }
+    }
+
+    private static String escape(String s) {
+        return s.replace("\\", "\\\\").replace("\"", "\\\"");
+    }
+
+    /** Max |difference| and (for [batch, classes] outputs) top-1 agreement of the first outputs. */
+    private static String compare(Map<String, Tensor> tareOut, OrtSession.Result ort) throws OrtException {
+        Tensor t = tareOut.values().iterator().next();
+        OnnxTensor o = (OnnxTensor) ort.get(0);
+        if (t.type() != DataType.FLOAT || o.getInfo().type != ai.onnxruntime.OnnxJavaType.FLOAT) {
+            return "not compared (non-float output)";
+        }
+        float[] b = new float[t.size()];
+        FloatBuffer fb = o.getFloatBuffer();
+        if (fb.remaining() != b.length) {
+            return "output sizes differ: " + t.size() + " vs " + fb.remaining();
+        }
+        fb.get(b);
+        float[] a = t.floats();
+        double maxDiff = 0;
+        double dot = 0;
+        double na = 0;
+        double nb = 0;
+        for (int i = 0; i < b.length; i++) {
+            maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
+            dot += (double) a[i] * b[i];
+            na += (double) a[i] * a[i];
+            nb += (double) b[i] * b[i];
+        }
+        String s = String.format(Locale.ROOT, "max |diff| %.3g, cosine %.6f", maxDiff, dot / Math.sqrt(na * nb));
+        if (t.rank() == 2) {
+            int rows = t.dim(0);
+            int cols = t.dim(1);
+            int agree = 0;
+            for (int r = 0; r < rows; r++) {
+                agree += argmax(a, r * cols, cols) == argmax(b, r * cols, cols) ? 1 : 0;
+            }
+            s += String.format(Locale.ROOT, ", top-1 agreement %d/%d", agree, rows);
+        }
+        return s;
+    }
+
+    private static int argmax(float[] v, int off, int n) {
+        int best = 0;
+        for (int i = 1; i < n; i++) {
+            if (v[off + i] > v[off + best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Inputs of the declared shapes: the first axis is the batch, other symbolic axes take {@code seq}.
+     * {@code offset} picks which rows of {@code data} (or which random stream) to use.
+     */
+    static Map<String, Tensor> inputs(List<ValueInfo> infos, int batch, int seq, float[] data, int offset) {
+        Map<String, Tensor> feeds = new LinkedHashMap<>();
+        Random random = new Random(17 + offset);
+        for (ValueInfo info : infos) {
+            int[] shape = new int[info.rank()];
+            for (int d = 0; d < shape.length; d++) {
+                long dim = info.dims()[d];
+                shape[d] = d == 0 ? batch : dim >= 0 ? (int) dim : seq;
+            }
+            int n = Tensor.sizeOf(shape);
+            String name = info.name().toLowerCase(Locale.ROOT);
+            Tensor t = switch (info.type()) {
+                case FLOAT -> {
+                    float[] f = new float[n];
+                    if (data != null && infos.size() == 1) {
+                        int rowsInData = Math.max(1, data.length / (n / batch) - batch);
+                        int first = (offset % rowsInData) * (n / batch);
+                        System.arraycopy(data, first, f, 0, Math.min(n, data.length - first));
+                    } else {
+                        for (int i = 0; i < n; i++) {
+                            f[i] = (float) random.nextGaussian();
+                        }
+                    }
+                    yield Tensor.ofFloats(shape, f);
+                }
+                case INT64, INT32 -> {
+                    Tensor v = Tensor.allocate(info.type(), shape);
+                    for (int i = 0; i < n; i++) {
+                        long value = name.contains("mask") ? 1 : name.contains("type") ? 0
+                                : (i % shape[shape.length - 1] == 0 ? 101 : 1000 + random.nextInt(20000));
+                        v.setLong(i, value);
+                    }
+                    yield v;
+                }
+                default -> throw new Flags.UsageException("input '" + info.name() + "' of type " + info.type()
+                        + " has no synthetic data here");
+            };
+            feeds.put(info.name(), t);
+        }
+        return feeds;
+    }
+
+    private static Map<String, OnnxTensor> toOrt(OrtEnvironment env, Map<String, Tensor> feeds) throws OrtException {
+        Map<String, OnnxTensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : feeds.entrySet()) {
+            Tensor t = e.getValue();
+            long[] dims = Arrays.stream(t.shape()).asLongStream().toArray();
+            OnnxTensor o = switch (t.type()) {
+                case FLOAT -> OnnxTensor.createTensor(env, FloatBuffer.wrap(t.floats(), 0, t.size()), dims);
+                case INT64 -> OnnxTensor.createTensor(env, LongBuffer.wrap(t.longs(), 0, t.size()), dims);
+                case INT32 -> OnnxTensor.createTensor(env, IntBuffer.wrap(t.ints(), 0, t.size()), dims);
+                default -> throw new IllegalArgumentException("no ONNX Runtime tensor for " + t.type());
+            };
+            out.put(e.getKey(), o);
+        }
+        return out;
+    }
+
+    private static long usedHeapAfterGc() {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    /** Resident set size of this process (Linux), or 0 where /proc is absent. */
+    private static long residentBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+        return 0;
+    }
+
+    private static float[] readFloats(Path file) throws java.io.IOException {
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+        float[] out = new float[b.remaining() / 4];
+        b.asFloatBuffer().get(out);
+        return out;
+    }
+}
