@@ -10,7 +10,8 @@ public final class TareMain {
               eval      accuracy, latency and throughput of a model file on a data set
               quantize  FP32 ONNX + calibration data -> QDQ INT8 ONNX, TensorRT cache, JSON/HTML report
               bench     bench ort: the in-process ONNX Runtime baseline; bench kernels: kernel tiers vs ORT
-            """ + "\n" + ServeCommand.USAGE + "\n" + EvalCommand.USAGE + "\n" + QuantizeCommand.USAGE + "\n"
+                        bench model: the Tare engine vs ONNX Runtime on one model
+            """ + "\n" + ModelBenchCommand.USAGE + "\n" + ServeCommand.USAGE + "\n" + EvalCommand.USAGE + "\n" + QuantizeCommand.USAGE + "\n"
             + OrtBaselineCommand.USAGE;
 
     private TareMain() {
@@ -26,6 +27,7 @@ public final class TareMain {
         }
         return switch (args[1]) {
             case "ort" -> OrtBaselineCommand.run(args);
+            case "model" -> ModelBenchCommand.run(args);
             default -> throw new Flags.UsageException("unknown bench target '" + args[1] + "'");
         };
     }
