@@ -1,6 +1,11 @@
 package io.tare.server;
 
 import io.tare.server.backend.BackendRegistry;
+import io.tare.server.calibration.Calibratable;
+import io.tare.server.calibration.CalibrationDirectory;
+import io.tare.server.calibration.ModelCalibration;
+import io.tare.server.core.ErrorCode;
+import io.tare.server.core.TareException;
 import io.tare.server.frontend.AdminAuth;
 import io.tare.server.frontend.RepositoryAdmin;
 import io.tare.server.frontend.grpc.GrpcFrontend;
@@ -46,8 +51,9 @@ public final class TareServer implements AutoCloseable {
             RepositoryAdmin admin = own(new RepositoryAdmin(repository, auth));
             Vertx vertx = Vertx.vertx();
             own(() -> vertx.close().await());
+            CalibrationDirectory calibration = model -> calibrationOf(repository, model);
             GrpcFrontend grpc = own(new GrpcFrontend(options.host(), options.grpcPort(), options.grpcMaxMessageBytes(),
-                    repository, admin, () -> true));
+                    repository, admin, () -> true, calibration, auth));
             grpcPort = grpc.start();
             grpc.setServing(true);
             HttpFrontend http = own(new HttpFrontend(vertx, repository, admin,
@@ -62,6 +68,15 @@ public final class TareServer implements AutoCloseable {
         LOG.info("tare serving " + options.modelRepository() + ": HTTP " + httpPort + ", gRPC " + grpcPort
                 + ", metrics " + metricsPort + " (models: " + repository.index(true).stream()
                 .map(s -> s.name() + "/" + s.version()).toList() + ")");
+    }
+
+    /** The calibration of the newest loaded version of {@code model}. */
+    private static ModelCalibration calibrationOf(ModelRepository repository, String model) {
+        if (!(repository.get(model, "").backendModel() instanceof Calibratable c)) {
+            throw new TareException(ErrorCode.UNSUPPORTED, "model '" + model + "' is not served by a backend that "
+                    + "calibrates online (use backend \"tare\")");
+        }
+        return c.calibration();
     }
 
     public static TareServer start(ServerOptions options) {

@@ -31,6 +31,12 @@ public final class ActivationSampler implements QuantizationTap {
     /** Sampled batches waiting for the calibration thread. */
     public static final int DEFAULT_QUEUE_CAPACITY = 64;
 
+    /**
+     * Sampling cost allowed before any serving time has accrued, so a model gets its first samples
+     * at once (at a 2% budget it equals 2.5 s of serving; over a long run it is negligible).
+     */
+    public static final long STARTUP_CREDIT_NANOS = 50_000_000L;
+
     private final ThreadLocal<SampleCapture> current = new ThreadLocal<>();
     private final BlockingQueue<SampleCapture> queue;
     private final AtomicLong servingNanos = new AtomicLong();
@@ -66,7 +72,7 @@ public final class ActivationSampler implements QuantizationTap {
         if (rate > 0) {
             return rate >= 1 || ThreadLocalRandom.current().nextDouble() < rate;
         }
-        return taken.get() == 0 || costNanos.get() <= costBudget * servingNanos.get();
+        return costNanos.get() <= costBudget * servingNanos.get() + STARTUP_CREDIT_NANOS;
     }
 
     /** Stops copying for this thread's batch (call in a finally after the run). */

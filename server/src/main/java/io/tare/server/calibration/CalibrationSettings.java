@@ -43,7 +43,7 @@ public record CalibrationSettings(boolean enabled, CalibrationPolicy policy, dou
     public static final double DEFAULT_COST_BUDGET = 0.02;
     public static final double DEFAULT_CLIP_RATE_THRESHOLD = 0.01;
     public static final double DEFAULT_DRIFT_THRESHOLD = 0.1;
-    public static final int DEFAULT_MIN_SAMPLES = 16;
+    public static final int DEFAULT_MIN_SAMPLES = 8;
     public static final int DEFAULT_WINDOW_SECONDS = 30;
     public static final int DEFAULT_RETAINED_INPUTS = 64;
     public static final double DEFAULT_PROMOTION_MIN_TOP1 = 0.97;

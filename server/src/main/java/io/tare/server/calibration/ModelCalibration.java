@@ -41,10 +41,11 @@ public final class ModelCalibration implements AutoCloseable {
     /** Methods whose candidates the stream shows. */
     static final List<RangeMethod> SHOWN_METHODS = List.of(new MinMaxRange(), new PercentileRange(99.99),
             new MseRange(), new EntropyRange());
-    /** Methods whose tables the guard tries (entropy assumes data near 0; see EntropyRange). */
-    static final List<String> GUARDED_METHODS = List.of("minmax", "percentile-99.99", "mse");
+    /** Methods whose tables the guard tries; it keeps the one closest to the float reference. */
+    static final List<String> GUARDED_METHODS = List.of("minmax", "percentile-99.99", "mse", "entropy");
     private static final int EVENTS_KEPT = 32;
     private static final long MIN_PUBLISH_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long METRICS_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final ScaleTarget target;
     private final ActivationSampler sampler;
@@ -68,6 +69,8 @@ public final class ModelCalibration implements AutoCloseable {
     private long samplesSinceChange;
     private long samplesSinceAttempt;
     private long lastEvaluation;
+    private long lastGaugeUpdate;
+    private long samplesSinceEvaluation;
     private Probation probation;
 
     /** The live watch after an automatic swap. */
@@ -240,12 +243,12 @@ public final class ModelCalibration implements AutoCloseable {
                     command.run();
                 }
                 long now = System.nanoTime();
-                if (now - lastEvaluation >= settings.evaluationInterval().toNanos()) {
+                if (now - lastEvaluation >= settings.evaluationInterval().toNanos() && evaluationDue(now)) {
                     lastEvaluation = now;
-                    long start = System.nanoTime();
+                    // not charged to the sampling budget: evaluation is rate-limited by evaluationDue and
+                    // refreshes by minSamples, while the budget bounds the per-request share
                     stats.advanceTime(now);
                     evaluate();
-                    sampler.recordCost(System.nanoTime() - start);
                 }
                 publish(now);
             } catch (InterruptedException e) {
@@ -278,6 +281,7 @@ public final class ModelCalibration implements AutoCloseable {
         }
         samplesSinceChange++;
         samplesSinceAttempt++;
+        samplesSinceEvaluation++;
         watch(c);
     }
 
@@ -298,7 +302,22 @@ public final class ModelCalibration implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether statistics should be evaluated now: when a refresh could follow (enough new samples
+     * under auto/online), or every {@link #METRICS_REFRESH_NANOS} for the clip/drift gauges when
+     * something new was sampled. Evaluating merges every window, so it is not done for nothing.
+     */
+    private boolean evaluationDue(long now) {
+        CalibrationSettings s = settings;
+        boolean couldRefresh = s.policy() != CalibrationPolicy.MANUAL && probation == null
+                && samplesSinceAttempt >= s.minSamples() && samplesSinceChange >= s.minSamples();
+        boolean gaugesStale = samplesSinceEvaluation > 0 && now - lastGaugeUpdate >= METRICS_REFRESH_NANOS;
+        return couldRefresh || gaugesStale;
+    }
+
     private void evaluate() {
+        samplesSinceEvaluation = 0;
+        lastGaugeUpdate = System.nanoTime();
         CalibrationSettings s = settings;
         List<TensorReport> reports = stats.reports(List.of());
         double clip = Double.NaN;

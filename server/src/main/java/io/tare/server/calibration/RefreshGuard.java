@@ -65,8 +65,10 @@ final class RefreshGuard {
         String bestMethod = null;
         ScaleTable bestTable = null;
         OutputQuality best = null;
+        StringBuilder tried = new StringBuilder();
         for (var e : candidates.entrySet()) {
             OutputQuality q = measure(target.shadow(e.getValue()), recent);
+            tried.append(tried.isEmpty() ? "" : "; ").append(e.getKey()).append(": ").append(q);
             if (best == null || q.top1Agreement() > best.top1Agreement()
                     || (q.top1Agreement() == best.top1Agreement() && q.sqnrDb() > best.sqnrDb())) {
                 best = q;
@@ -98,7 +100,8 @@ final class RefreshGuard {
                         + " " + candTrusted + " vs active " + activeTrusted, bestMethod, bestTable, best, activeRecent);
             }
         }
-        return new Verdict(true, "accepted: " + bestMethod + " " + best + " vs active " + activeRecent,
+        return new Verdict(true, "accepted: " + bestMethod + " " + best + " vs active " + activeRecent
+                + " (candidates " + tried + ")",
                 bestMethod, bestTable, best, activeRecent);
     }
 }

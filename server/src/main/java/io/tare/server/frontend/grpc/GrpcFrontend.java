@@ -11,6 +11,8 @@ import io.tare.server.core.TareException;
 import io.tare.server.frontend.RepositoryAdmin;
 import io.tare.server.repository.ModelRepository;
 import java.io.IOException;
+import io.tare.server.calibration.CalibrationDirectory;
+import io.tare.server.frontend.AdminAuth;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -28,14 +30,24 @@ public final class GrpcFrontend implements AutoCloseable {
 
     public GrpcFrontend(String host, int port, int maxMessageBytes, ModelRepository repository, RepositoryAdmin admin,
                         Supplier<Boolean> ready) {
+        this(host, port, maxMessageBytes, repository, admin, ready, null, null);
+    }
+
+    /** With tare.calibration.v1.CalibrationService too, when {@code calibration} is not null. */
+    public GrpcFrontend(String host, int port, int maxMessageBytes, ModelRepository repository, RepositoryAdmin admin,
+                        Supplier<Boolean> ready, CalibrationDirectory calibration, AdminAuth auth) {
         InferenceGrpcService service = new InferenceGrpcService(repository, admin, ready);
-        server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
                 .directExecutor()
                 .maxInboundMessageSize(maxMessageBytes)
                 .addService(ServerInterceptors.intercept(service, new AuthorizationInterceptor()))
                 .addService(health.getHealthService())
-                .addService(ProtoReflectionServiceV1.newInstance())
-                .build();
+                .addService(ProtoReflectionServiceV1.newInstance());
+        if (calibration != null) {
+            builder.addService(ServerInterceptors.intercept(new CalibrationGrpcService(calibration, auth),
+                    new AuthorizationInterceptor()));
+        }
+        server = builder.build();
     }
 
     /** Binds and returns the port (the chosen one when constructed with port 0). */

@@ -1,0 +1,113 @@
+package io.tare.server.calibration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tare.client.InferInput;
+import io.tare.client.InferResult;
+import io.tare.client.TareClient;
+import io.tare.server.ServerOptions;
+import io.tare.server.TareServer;
+import io.tare.server.repository.ControlMode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The headline of online calibration: INT8 models whose scales were calibrated on drifted images
+ * (0.1637 and 0.8310 on normal images in ONNX Runtime) are served with the auto policy while the
+ * 10,000 normal Fashion-MNIST test images arrive as live traffic, four clients at a time. The server
+ * must refresh its scales within the first 2,000 requests, fail none, and the traffic answered
+ * after the refresh must score at least 0.915.
+ */
+class StaleScalesRefreshTest {
+    private static final int IMAGES = 10_000;
+    private static final int PIXELS = 784;
+    private static final int CLIENTS = 4;
+
+    @TempDir
+    Path repo;
+
+    /** Per request in arrival order: the scale version it ran with and whether it was right. */
+    record Outcome(long version, boolean correct) {
+    }
+
+    static Outcome[] serve(int grpcPort, String model, float[] images, byte[] labels) throws Exception {
+        Outcome[] outcomes = new Outcome[IMAGES];
+        AtomicInteger next = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
+        try (TareClient client = TareClient.connect("127.0.0.1:" + grpcPort)) {
+            List<Future<?>> runs = new ArrayList<>();
+            for (int c = 0; c < CLIENTS; c++) {
+                runs.add(pool.submit(() -> {
+                    for (int i = next.getAndIncrement(); i < IMAGES; i = next.getAndIncrement()) {
+                        float[] x = Arrays.copyOfRange(images, i * PIXELS, (i + 1) * PIXELS);
+                        InferResult r = client.infer(model, List.of(InferInput.ofFloats("input",
+                                new long[]{1, 1, 28, 28}, x)));
+                        long v = ((Number) r.parameters().get("tare_scale_version")).longValue();
+                        outcomes[i] = new Outcome(v, CalibrationFixtures.argmax(r.asFloats("logits")) == labels[i]);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : runs) {
+                f.get(); // a failed request fails the test here
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return outcomes;
+    }
+
+    @ParameterizedTest
+    @CsvSource({"shifted, 0.1637", "dim, 0.8310"})
+    void autoPolicyRefreshesStaleScalesOnLiveTraffic(String drift, double staleAccuracy) throws Exception {
+        String model = "stale_" + drift;
+        CalibrationFixtures.addModel(repo, model, "fmnist/cnn/fmnist_rescnn_int8_hist_pc_recal_" + drift + ".onnx",
+                CalibrationFixtures.tareConfig(model, 16, "calibration_policy", "auto"));
+        float[] images = CalibrationFixtures.floats("fmnist/test_x.f32");
+        byte[] labels = CalibrationFixtures.labels("fmnist/test_y.u8");
+        try (TareServer server = TareServer.start(ServerOptions.defaults(repo).withHost("127.0.0.1").withPorts(0, 0, 0)
+                .withControl(ControlMode.EXPLICIT, List.of(model)).withAdminToken(Optional.empty()))) {
+            long start = System.nanoTime();
+            Outcome[] outcomes = serve(server.grpcPort(), model, images, labels);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            int firstRefreshed = -1;
+            int before = 0;
+            int beforeCorrect = 0;
+            int after = 0;
+            int afterCorrect = 0;
+            for (int i = 0; i < IMAGES; i++) {
+                if (outcomes[i].version() > 0) {
+                    firstRefreshed = firstRefreshed < 0 ? i : firstRefreshed;
+                    after++;
+                    afterCorrect += outcomes[i].correct() ? 1 : 0;
+                } else {
+                    before++;
+                    beforeCorrect += outcomes[i].correct() ? 1 : 0;
+                }
+            }
+            CalibrationSnapshot snapshot = ((Calibratable) server.repository().get(model, "").backendModel())
+                    .calibration().snapshot().get();
+            System.out.printf("%s: %.1f s, first request on refreshed scales #%d; before %d/%d = %.4f, after %d/%d = %.4f;"
+                            + " events %s; samples %d taken, %d dropped, cost %.4f%n", model, seconds, firstRefreshed,
+                    beforeCorrect, before, before == 0 ? 0.0 : (double) beforeCorrect / before, afterCorrect, after,
+                    (double) afterCorrect / after, snapshot.events(), snapshot.samplesTaken(), snapshot.samplesDropped(),
+                    snapshot.samplingCost());
+            assertTrue(firstRefreshed >= 0 && firstRefreshed < 2000, "refreshed at request " + firstRefreshed);
+            assertTrue((double) afterCorrect / after >= 0.915, "accuracy after the refresh " + afterCorrect + "/" + after);
+            assertTrue(before == 0 || (double) beforeCorrect / before < 0.92,
+                    "the stale scales (" + staleAccuracy + ") were in use before the refresh");
+        }
+    }
+}
