@@ -30,6 +30,8 @@ final class QuantizeCommand {
               --accuracy-budget B      keep the most sensitive layers FP32 until top-1 loss <= B (needs --data/--labels)
               --sqnr-target DB         keep the most sensitive layers FP32 until output SQNR >= DB
               --weights-int4 GROUP     Gemm/MatMul weights INT4 weight-only, blocks of GROUP (32, 128); opset 21
+              --weights-kmeans L       non-uniform weight-only export instead: a k-means codebook of L = 16 or 256
+                                       levels per weight, measured against uniform grids of as many levels
               --trt-cache FILE         also write a TensorRT IInt8EntropyCalibrator2 cache
               --report DIR             write DIR/report.json and DIR/report.html (with layer sensitivity)
               --compare-methods        evaluate every range method, per tensor and per channel, for the report
@@ -41,7 +43,7 @@ final class QuantizeCommand {
 
     private static final Set<String> VALUED = Set.of("model", "calibration", "shape", "method", "percentile",
             "activation-type", "smooth", "data", "labels", "accuracy-budget", "sqnr-target", "weights-int4", "output",
-            "trt-cache", "report", "batch", "threads", "calibration-samples", "eval-samples", "sensitivity-samples");
+            "trt-cache", "report", "weights-kmeans", "batch", "threads", "calibration-samples", "eval-samples", "sensitivity-samples");
     private static final Set<String> SWITCHES = Set.of("per-channel", "reduce-range", "bias-correction", "equalize",
             "compare-methods", "sensitivity", "quiet", "engine-check");
 
@@ -68,6 +70,7 @@ final class QuantizeCommand {
                 .accuracyBudget(number(f, "accuracy-budget", Double.NaN))
                 .sqnrTarget(number(f, "sqnr-target", Double.NaN))
                 .int4Group(f.getInt("weights-int4", 0))
+                .kmeans(f.getInt("weights-kmeans", 0))
                 .trtCache(path(f, "trt-cache"))
                 .reportDir(path(f, "report"))
                 .compareMethods(f.isOn("compare-methods"))
@@ -108,6 +111,15 @@ final class QuantizeCommand {
         if (r.mixedPrecision() != null) {
             System.out.println("kept in FP32 to meet the budget: "
                     + (r.mixedPrecision().fp32Layers().isEmpty() ? "none" : String.join(", ", r.mixedPrecision().fp32Layers())));
+        }
+        if (r.nonUniform() != null) {
+            QuantizationReport.NonUniform n = r.nonUniform();
+            System.out.printf(Locale.ROOT, "k-means %d levels: accuracy %.4f, output SQNR %.1f dB | uniform per tensor %.4f, %.1f dB"
+                            + " | uniform per channel %.4f, %.1f dB%n", n.levels(), n.kmeans().accuracy(), n.kmeans().comparison().sqnrDb(),
+                    n.uniformPerTensor().accuracy(), n.uniformPerTensor().comparison().sqnrDb(), n.uniformPerChannel().accuracy(),
+                    n.uniformPerChannel().comparison().sqnrDb());
+            n.layers().forEach(c -> System.out.printf(Locale.ROOT, "  %-28s weight SQNR k-means %.1f dB, uniform per tensor %.1f dB,"
+                    + " per channel %.1f dB%n", c.layer(), c.kmeansSqnrDb(), c.uniformPerTensorSqnrDb(), c.uniformPerChannelSqnrDb()));
         }
         for (QuantizationReport.MethodScore m : r.methods()) {
             System.out.printf(Locale.ROOT, "  %-18s %-11s accuracy %.4f  SQNR %.1f dB%s%n", m.method(),

@@ -21,11 +21,12 @@ import java.util.Map;
  * @param mixedPrecision   the search, or null when no budget was given
  * @param methods          accuracy per range method and weight granularity, or empty when not compared
  * @param trtCacheEntries  tensors written to the TensorRT cache (0 when none was written)
+ * @param nonUniform       the k-means codebook export against uniform grids, or null when not asked for
  */
 public record QuantizationReport(String model, String output, Map<String, String> settings, long calibrationSamples,
                                  double calibrationSeconds, List<String> transforms, List<Activation> activations,
                                  List<Layer> layers, FinalEvaluation evaluation, MixedPrecisionSearch.Result mixedPrecision,
-                                 List<MethodScore> methods, int trtCacheEntries) {
+                                 List<MethodScore> methods, int trtCacheEntries, NonUniform nonUniform) {
 
     /**
      * One quantized activation.
@@ -61,6 +62,19 @@ public record QuantizationReport(String model, String output, Map<String, String
      * @param engine        the same file in Tare's engine, or null when not checked
      */
     public record FinalEvaluation(String data, long samples, double fp32Accuracy, ModelScore score, EngineCheck engine) {
+    }
+
+    /**
+     * Non-uniform (k-means) weights measured against uniform symmetric grids of as many levels.
+     *
+     * @param levels      codebook size (16 or 256)
+     * @param layers      per layer weight SQNR: codebook, uniform per tensor, uniform per channel
+     * @param kmeans      the exported codebook model
+     * @param uniformPerTensor  the same weights on a uniform per-tensor grid (FP32 activations)
+     * @param uniformPerChannel the same weights on a uniform per-channel grid (FP32 activations)
+     */
+    public record NonUniform(int levels, List<NonUniformWeights.LayerComparison> layers, ModelScore kmeans,
+                             ModelScore uniformPerTensor, ModelScore uniformPerChannel) {
     }
 
     /** Accuracy and output fidelity of one method / weight granularity (engine: null when not checked). */

@@ -42,6 +42,7 @@ public final class QuantizeOptions {
     boolean compareMethods;
     int threads = 1;
     boolean engineCheck;
+    int kmeansLevels;
 
     public QuantizeOptions model(Path p) { model = p; return this; }
     public QuantizeOptions calibration(Path p) { calibration = p; return this; }
@@ -75,6 +76,8 @@ public final class QuantizeOptions {
     /** Evaluate every range method on the evaluation data for the report. */
     public QuantizeOptions compareMethods(boolean b) { compareMethods = b; return this; }
     public QuantizeOptions threads(int t) { threads = t; return this; }
+    /** Weight-only k-means codebook with 16 or 256 levels instead of INT8 (0: off). */
+    public QuantizeOptions kmeans(int levels) { kmeansLevels = levels; return this; }
     /** Also run the export (and each compared method's) in Tare's engine and report it beside ONNX Runtime. */
     public QuantizeOptions engineCheck(boolean b) { engineCheck = b; return this; }
 
@@ -98,6 +101,11 @@ public final class QuantizeOptions {
         }
         if (batch < 1 || threads < 1) {
             throw new QuantizeException("--batch and --threads must be positive");
+        }
+        if (kmeansLevels != 0 && (kmeansLevels != 16 && kmeansLevels != 256 || int4Group != 0 || wantsSearch()
+                || trtCache != null || !Double.isNaN(smoothAlpha) || biasCorrection || compareMethods)) {
+            throw new QuantizeException("--weights-kmeans takes 16 or 256 and is a weight-only export of its own: it does not"
+                    + " combine with --weights-int4, budgets, --trt-cache, --smooth, --bias-correction or --compare-methods");
         }
         if (output.toAbsolutePath().equals(model.toAbsolutePath())) {
             throw new QuantizeException("--output must differ from --model");

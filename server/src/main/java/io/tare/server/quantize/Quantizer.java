@@ -62,6 +62,9 @@ public final class Quantizer {
                     labels = LabelFile.read(o.labels, n);
                 }
             }
+            if (o.kmeansLevels > 0) {
+                return nonUniform(o, model, input, layers, evalFile != null ? evalFile : calib, labels, transforms);
+            }
             Calibration cal = ActivationRecorder.record(model, input, layers, calib, o.batch, o.calibrationSamples, o.threads,
                     progress.phase("calibrate"));
             double calSeconds = cal.seconds();
@@ -120,7 +123,7 @@ public final class Quantizer {
                     cal.samples(), calSeconds, transforms, activationEntries(cal, choices, o.encoding),
                     layerEntries(layers, export, keep, sensitivity),
                     new QuantizationReport.FinalEvaluation(eval.dataName(), eval.samples(), eval.fp32Accuracy(), finalScore, engine),
-                    search, methodScores, trtBytes == null ? 0 : trtScales.size());
+                    search, methodScores, trtBytes == null ? 0 : trtScales.size(), null);
             byte[] json = ReportJson.write(report).getBytes(StandardCharsets.UTF_8);
             byte[] html = o.reportDir == null ? null : ReportHtml.write(report).getBytes(StandardCharsets.UTF_8);
 
@@ -138,6 +141,38 @@ public final class Quantizer {
                 evalFile.close();
             }
         }
+    }
+
+    /** The k-means weight-only export, measured beside uniform grids of as many levels; writes model and reports. */
+    private static QuantizationReport nonUniform(QuantizeOptions o, ModelProto model, ModelInput input, List<QuantizableLayer> layers,
+                                                 SampleFile scoringFile, int[] labels, List<String> transforms) {
+        long samples = o.data != null ? o.evaluationSamples : o.sensitivitySamples;
+        Evaluation eval = new Evaluation(model, input, scoringFile, samples, labels, o.batch, o.threads);
+        NonUniformWeights.Result nu = NonUniformWeights.build(model, layers, o.kmeansLevels);
+        ModelScore kmeans = eval.score(nu.kmeans(), "the k-means export");
+        QuantizationReport.NonUniform summary = new QuantizationReport.NonUniform(o.kmeansLevels, nu.layers(), kmeans,
+                eval.score(nu.uniformPerTensor(), "the uniform per-tensor twin"),
+                eval.score(nu.uniformPerChannel(), "the uniform per-channel twin"));
+        List<QuantizationReport.Layer> layerEntries = new ArrayList<>();
+        Map<String, Double> sqnr = new LinkedHashMap<>();
+        nu.layers().forEach(c -> sqnr.put(c.layer(), c.kmeansSqnrDb()));
+        for (QuantizableLayer l : layers) {
+            layerEntries.add(new QuantizationReport.Layer(l.name(), l.opType(), l.weightDims(), l.activation(),
+                    "kmeans-" + o.kmeansLevels, sqnr.getOrDefault(l.name(), Double.NaN), null));
+        }
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("weights", "k-means codebook, " + o.kmeansLevels + " levels per tensor, weight-only (activations FP32)");
+        QuantizationReport report = new QuantizationReport(o.model.toString(), o.output.toString(), settings, 0, 0, transforms,
+                List.of(), layerEntries, new QuantizationReport.FinalEvaluation(eval.dataName(), eval.samples(), eval.fp32Accuracy(),
+                        kmeans, null), null, List.of(), 0, summary);
+        byte[] json = ReportJson.write(report).getBytes(StandardCharsets.UTF_8);
+        byte[] html = o.reportDir == null ? null : ReportHtml.write(report).getBytes(StandardCharsets.UTF_8);
+        ModelProtoFile.writeAtomically(o.output, nu.kmeans().toByteArray());
+        if (o.reportDir != null) {
+            ModelProtoFile.writeAtomically(o.reportDir.resolve("report.json"), json);
+            ModelProtoFile.writeAtomically(o.reportDir.resolve("report.html"), html);
+        }
+        return report;
     }
 
     /**

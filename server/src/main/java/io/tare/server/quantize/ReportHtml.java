@@ -50,6 +50,9 @@ final class ReportHtml {
         if (r.mixedPrecision() != null) {
             mixed(h, r.mixedPrecision());
         }
+        if (r.nonUniform() != null) {
+            nonUniform(h, r.nonUniform());
+        }
         methods(h, r);
         h.append("<h2>Activations: calibration histograms and clip ranges</h2>")
                 .append("<p>Counts on a log scale; red lines: the chosen clip range; grey: min/max.</p>");
@@ -164,6 +167,26 @@ final class ReportHtml {
             }
         }
         h.append("</svg>");
+    }
+
+    private static void nonUniform(StringBuilder h, QuantizationReport.NonUniform n) {
+        h.append("<h2>Non-uniform weights: k-means codebook of ").append(n.levels()).append(" levels vs uniform grids</h2>")
+                .append("<table><tr><th>weights</th><th>accuracy</th><th>SQNR dB</th><th>rel. error</th><th>mean cos</th>")
+                .append("<th>min cos</th><th>top-1 agreement</th></tr>");
+        h.append("<tr><td>k-means</td>");
+        scoreCells(h, n.kmeans());
+        h.append("</tr><tr><td>uniform per tensor</td>");
+        scoreCells(h, n.uniformPerTensor());
+        h.append("</tr><tr><td>uniform per channel</td>");
+        scoreCells(h, n.uniformPerChannel());
+        h.append("</tr></table><table><tr><th>layer</th><th>k-means weight SQNR dB</th><th>uniform per tensor</th>")
+                .append("<th>uniform per channel</th></tr>");
+        for (NonUniformWeights.LayerComparison c : n.layers()) {
+            h.append("<tr><td>").append(esc(c.layer())).append("</td><td>").append(fmt(c.kmeansSqnrDb())).append("</td><td>")
+                    .append(fmt(c.uniformPerTensorSqnrDb())).append("</td><td>").append(fmt(c.uniformPerChannelSqnrDb()))
+                    .append("</td></tr>");
+        }
+        h.append("</table>");
     }
 
     private static void histogram(StringBuilder h, QuantizationReport.Activation a) {

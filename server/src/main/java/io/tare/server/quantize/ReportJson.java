@@ -90,6 +90,23 @@ final class ReportJson {
         }
         j.endArray();
         j.field("trt_cache_entries", r.trtCacheEntries());
+        if (r.nonUniform() != null) {
+            QuantizationReport.NonUniform n = r.nonUniform();
+            j.name("non_uniform").beginObject().field("levels", n.levels());
+            j.name("kmeans");
+            score(j, n.kmeans());
+            j.name("uniform_per_tensor");
+            score(j, n.uniformPerTensor());
+            j.name("uniform_per_channel");
+            score(j, n.uniformPerChannel());
+            j.name("layers").beginArray();
+            for (NonUniformWeights.LayerComparison c : n.layers()) {
+                j.beginObject().field("layer", c.layer()).field("kmeans_sqnr_db", c.kmeansSqnrDb())
+                        .field("uniform_per_tensor_sqnr_db", c.uniformPerTensorSqnrDb())
+                        .field("uniform_per_channel_sqnr_db", c.uniformPerChannelSqnrDb()).endObject();
+            }
+            j.endArray().endObject();
+        }
         return j.endObject().toString();
     }
 
