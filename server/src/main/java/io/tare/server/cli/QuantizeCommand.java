@@ -98,7 +98,9 @@ final class QuantizeCommand {
                 r.layers().size(), r.layers().stream().filter(l -> l.precision().equals("int8")).count(),
                 r.layers().stream().filter(l -> l.precision().startsWith("int4")).count(),
                 r.layers().stream().filter(l -> l.precision().equals("fp32")).count());
-        System.out.printf(Locale.ROOT, "calibration: %d samples in %.1f s%n", r.calibrationSamples(), r.calibrationSeconds());
+        if (r.calibrationSamples() > 0) {
+            System.out.printf(Locale.ROOT, "calibration: %d samples in %.1f s%n", r.calibrationSamples(), r.calibrationSeconds());
+        }
         r.transforms().forEach(t -> System.out.println(t));
         System.out.printf(Locale.ROOT, "ONNX Runtime on the export, %d samples of %s: accuracy %.4f (FP32 %.4f), output SQNR %.1f dB,"
                         + " mean cosine %.5f, min cosine %.5f, top-1 agreement %.4f%n", e.samples(), e.data(), e.score().accuracy(),
@@ -107,6 +109,11 @@ final class QuantizeCommand {
         if (e.engine() != null) {
             System.out.printf(Locale.ROOT, "Tare engine on the export: accuracy %.4f, output SQNR %.1f dB, top-1 agreement with ONNX Runtime %.4f%n",
                     e.engine().score().accuracy(), e.engine().score().comparison().sqnrDb(), e.engine().agreementWithOrt());
+        }
+        if (e.engineStatic() != null) {
+            System.out.printf(Locale.ROOT, "Tare engine STATIC mode (FP32 model + these scales): accuracy %.4f, output SQNR %.1f dB,"
+                            + " top-1 agreement with ONNX Runtime on the export %.4f%n", e.engineStatic().score().accuracy(),
+                    e.engineStatic().score().comparison().sqnrDb(), e.engineStatic().agreementWithOrt());
         }
         if (r.mixedPrecision() != null) {
             System.out.println("kept in FP32 to meet the budget: "

@@ -7,7 +7,10 @@ import io.tare.server.engine.EngineOptions;
 import io.tare.server.engine.LoadedModel;
 import io.tare.server.engine.Tensor;
 import io.tare.server.onnx.OnnxModelReader;
+import io.tare.kernels.calibration.ScaleZeroPoint;
+import io.tare.server.engine.quant.ScaleTable;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -25,12 +28,33 @@ public final class EngineEvaluator {
      */
     public static OrtEvaluator.Outputs run(ModelProto model, ModelInput input, String output, SampleFile data, long maxSamples,
                                            int[] labels, int batchSize) {
-        LoadedModel loaded;
+        return run(load(model, EngineOptions.DEFAULT, "the export"), input, output, data, maxSamples, labels, batchSize);
+    }
+
+    /**
+     * Runs the FP32 model in the engine's STATIC mode: the engine quantizes the weights itself (per
+     * channel, 8-bit) and takes every activation entering a Conv/Gemm/MatMul from a
+     * {@link ScaleTable} built from calibration's uint8 scales, the path online calibration
+     * refreshes while serving. It has no per-layer FP32 override, so it always quantizes every layer.
+     */
+    public static OrtEvaluator.Outputs runStatic(ModelProto fp32, Map<String, ScaleZeroPoint> uint8, ModelInput input,
+                                                 String output, SampleFile data, long maxSamples, int[] labels, int batchSize) {
+        Map<String, ScaleTable.Range> ranges = new LinkedHashMap<>();
+        uint8.forEach((k, v) -> ranges.put(k, new ScaleTable.Range(v.scale(), v.zeroPoint())));
+        LoadedModel loaded = load(fp32, EngineOptions.DEFAULT.withStatic(new ScaleTable(1, ranges)), "the FP32 model in static mode");
+        return run(loaded, input, output, data, maxSamples, labels, batchSize);
+    }
+
+    private static LoadedModel load(ModelProto model, EngineOptions options, String what) {
         try {
-            loaded = Engine.load(new OnnxModelReader().read(model), EngineOptions.DEFAULT);
+            return Engine.load(new OnnxModelReader().read(model), options);
         } catch (RuntimeException e) {
-            throw new QuantizeException("Tare's engine cannot load the export: " + e.getMessage(), e);
+            throw new QuantizeException("Tare's engine cannot load " + what + ": " + e.getMessage(), e);
         }
+    }
+
+    private static OrtEvaluator.Outputs run(LoadedModel loaded, ModelInput input, String output, SampleFile data, long maxSamples,
+                                            int[] labels, int batchSize) {
         long total = Math.min(maxSamples, data.sampleCount());
         int batch = Math.min(batchSize, input.maxBatch());
         int elements = data.sampleElements();

@@ -57,6 +57,13 @@ final class Evaluation {
         return new EngineCheck(new ModelScore(e.accuracy(), e.compareTo(fp32)), e.compareTo(ort).top1Agreement());
     }
 
+    /** The FP32 model in Tare's engine STATIC mode with {@code uint8} activation scales, against FP32 and the export in ORT. */
+    EngineCheck engineStaticScore(ModelProto fp32Model, java.util.Map<String, io.tare.kernels.calibration.ScaleZeroPoint> uint8,
+                                  OrtEvaluator.Outputs ort) {
+        OrtEvaluator.Outputs e = EngineEvaluator.runStatic(fp32Model, uint8, input, output, data, samples, labels, batch);
+        return new EngineCheck(new ModelScore(e.accuracy(), e.compareTo(fp32)), e.compareTo(ort).top1Agreement());
+    }
+
     /** The candidate's raw ONNX Runtime outputs, for {@link #engineScore}. */
     OrtEvaluator.Outputs ortOutputs(ModelProto candidate, String what) {
         return OrtEvaluator.run(candidate.toByteArray(), input, output, data, samples, labels, batch, threads, what);

@@ -111,6 +111,9 @@ public final class Quantizer {
             OrtEvaluator.Outputs finalOrt = eval.ortOutputs(export.model(), "the QDQ export");
             ModelScore finalScore = eval.score(finalOrt);
             EngineCheck engine = o.engineCheck ? eval.engineScore(export.model(), finalOrt) : null;
+            // static mode always quantizes every layer with uint8 activations, so it only mirrors such exports
+            EngineCheck engineStatic = o.engineCheck && o.encoding == ActivationEncoding.UINT8_ASYMMETRIC && keep.isEmpty()
+                    && o.int4Group == 0 ? eval.engineStaticScore(model, ActivationRanges.params(choices), finalOrt) : null;
 
             List<QuantizationReport.MethodScore> methodScores = new ArrayList<>();
             if (o.compareMethods) {
@@ -122,7 +125,8 @@ public final class Quantizer {
             QuantizationReport report = new QuantizationReport(o.model.toString(), o.output.toString(), settings(o),
                     cal.samples(), calSeconds, transforms, activationEntries(cal, choices, o.encoding),
                     layerEntries(layers, export, keep, sensitivity),
-                    new QuantizationReport.FinalEvaluation(eval.dataName(), eval.samples(), eval.fp32Accuracy(), finalScore, engine),
+                    new QuantizationReport.FinalEvaluation(eval.dataName(), eval.samples(), eval.fp32Accuracy(), finalScore, engine,
+                            engineStatic),
                     search, methodScores, trtBytes == null ? 0 : trtScales.size(), null);
             byte[] json = ReportJson.write(report).getBytes(StandardCharsets.UTF_8);
             byte[] html = o.reportDir == null ? null : ReportHtml.write(report).getBytes(StandardCharsets.UTF_8);
@@ -164,7 +168,7 @@ public final class Quantizer {
         settings.put("weights", "k-means codebook, " + o.kmeansLevels + " levels per tensor, weight-only (activations FP32)");
         QuantizationReport report = new QuantizationReport(o.model.toString(), o.output.toString(), settings, 0, 0, transforms,
                 List.of(), layerEntries, new QuantizationReport.FinalEvaluation(eval.dataName(), eval.samples(), eval.fp32Accuracy(),
-                        kmeans, null), null, List.of(), 0, summary);
+                        kmeans, null, null), null, List.of(), 0, summary);
         byte[] json = ReportJson.write(report).getBytes(StandardCharsets.UTF_8);
         byte[] html = o.reportDir == null ? null : ReportHtml.write(report).getBytes(StandardCharsets.UTF_8);
         ModelProtoFile.writeAtomically(o.output, nu.kmeans().toByteArray());

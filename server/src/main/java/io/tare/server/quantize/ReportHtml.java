@@ -46,6 +46,12 @@ final class ReportHtml {
                     .append(", output SQNR ").append(fmt(e.engine().score().comparison().sqnrDb()))
                     .append(" dB, top-1 agreement with ONNX Runtime ").append(fmt(e.engine().agreementWithOrt())).append(".</p>");
         }
+        if (e.engineStatic() != null) {
+            h.append("<p>The FP32 model in Tare's engine STATIC mode with these activation scales: accuracy ")
+                    .append(fmt(e.engineStatic().score().accuracy())).append(", output SQNR ")
+                    .append(fmt(e.engineStatic().score().comparison().sqnrDb())).append(" dB, top-1 agreement with ONNX Runtime on the export ")
+                    .append(fmt(e.engineStatic().agreementWithOrt())).append(".</p>");
+        }
         sensitivity(h, r.layers());
         if (r.mixedPrecision() != null) {
             mixed(h, r.mixedPrecision());

@@ -27,6 +27,10 @@ final class ReportJson {
             j.name("tare_engine");
             engine(j, r.evaluation().engine());
         }
+        if (r.evaluation().engineStatic() != null) {
+            j.name("tare_engine_static_mode");
+            engine(j, r.evaluation().engineStatic());
+        }
         j.endObject();
         j.name("layers").beginArray();
         for (QuantizationReport.Layer l : r.layers()) {
