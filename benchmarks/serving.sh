@@ -45,6 +45,9 @@ for protocol in grpc http; do
     --input "input=$SHARED/test_x.f32:10000,1,28,28" --concurrency 1,8,64 --warmup 2 --duration "$SECS" \
     --csv "$OUT/perf-$protocol.csv" 2>/dev/null | tee "$OUT/perf-$protocol.txt"
 done
+echo "== server-side view (all levels together): mean batch rows, queue and compute time per request"
+curl -s localhost:18002/metrics | grep -E '^tare_(batch_size|queue_duration_seconds|compute_duration_seconds)_(sum|count)' \
+  | tee "$OUT/server-metrics.txt"
 kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
 
 echo "== resident memory, bundled repository (digits FP32 + digits QDQ INT8)"
