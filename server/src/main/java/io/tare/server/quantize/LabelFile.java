@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -58,10 +57,5 @@ public final class LabelFile {
         } catch (IOException e) {
             throw new QuantizeException("cannot read labels " + source + ": " + e.getMessage(), e);
         }
-    }
-
-    /** True when the file exists (for flag checks before any work starts). */
-    static boolean exists(Path p) {
-        return Files.isRegularFile(p);
     }
 }

@@ -5,7 +5,8 @@ import java.io.PrintStream;
 /**
  * A one-line progress bar on a terminal stream (stderr), redrawn with a carriage return. It
  * redraws at most every 100 ms so that a fast loop does not spend its time printing.
- * {@link #SILENT} draws nothing (tests, and runs inside other commands).
+ * {@link #SILENT} draws nothing (tests, and runs inside other commands). Subclasses may override
+ * {@link #update} to observe progress (a test samples the heap after every calibration batch).
  */
 public class ProgressBar {
 
