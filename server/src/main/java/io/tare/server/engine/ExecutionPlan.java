@@ -7,6 +7,7 @@ import io.tare.server.engine.graph.ValueInfo;
 import io.tare.server.engine.ops.NodeSetup;
 import io.tare.server.engine.ops.Operator;
 import io.tare.server.engine.ops.OperatorRegistry;
+import io.tare.server.engine.ops.PrepackedOperator;
 import io.tare.server.engine.quant.QuantizationTap;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -109,10 +110,35 @@ public final class ExecutionPlan {
         for (int i = 0; i < constants.size(); i++) {
             constantById[i] = constants.get(i);
         }
+        dropPrepackedConstants(steps, constantById, outputIds);
         int[] slotOf = new int[names.length];
         int slotCount = planSlots(steps, names.length, constantById, inputIds, outputIds, slotOf);
         return new ExecutionPlan(steps.toArray(new Step[0]), names, constantById, slotOf, slotCount, inputIds,
                 outputIds, graph.inputs(), graph.outputs(), tap);
+    }
+
+    /**
+     * Forgets constants that only operators which packed them at load read (weights kept raw and
+     * packed would double a model's memory). Graph outputs are kept.
+     */
+    private static void dropPrepackedConstants(List<Step> steps, Tensor[] constants, int[] outputIds) {
+        boolean[] needed = new boolean[constants.length];
+        for (int v : outputIds) {
+            needed[v] = true;
+        }
+        for (Step step : steps) {
+            for (int i = 0; i < step.inputs().length; i++) {
+                int v = step.inputs()[i];
+                if (v >= 0 && !(step.operator() instanceof PrepackedOperator p && !p.readsAtRunTime(i))) {
+                    needed[v] = true;
+                }
+            }
+        }
+        for (int v = 0; v < constants.length; v++) {
+            if (constants[v] != null && !needed[v]) {
+                constants[v] = null;
+            }
+        }
     }
 
     /** Linear-scan slot assignment; returns the number of slots. */

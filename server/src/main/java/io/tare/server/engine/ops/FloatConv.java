@@ -18,7 +18,7 @@ import io.tare.server.engine.compute.Compute;
  * spread over the workers (each runs single-threaded GEMMs on its own scratch); a single image
  * splits its GEMMs by output-channel panels instead.
  */
-final class FloatConv implements Operator {
+final class FloatConv implements PrepackedOperator {
     private final Compute compute;
     private final SpatialGeometry geometry;
     private final int group;
@@ -124,5 +124,10 @@ final class FloatConv implements Operator {
                 OutputScatter.floats(block, j, n, pixels, b, activation, y, dst);
             }
         }
+    }
+
+    @Override
+    public boolean readsAtRunTime(int index) {
+        return index == 0;
     }
 }

@@ -18,7 +18,7 @@ import java.util.Arrays;
  * <p>Built only where this applies ({@link #tryMatMul}, {@link #tryGemm} return null otherwise);
  * the general loops in {@link MatMulOps} handle the rest.
  */
-final class FloatLinear implements Operator {
+final class FloatLinear implements PrepackedOperator {
     private final Gemm gemm;
     private final PackedFloatMatrix weights;
     private final int k;
@@ -108,5 +108,10 @@ final class FloatLinear implements Operator {
         if (postActivation.kind() != FusedActivation.Kind.NONE) {
             postActivation.applyWithBias(y, 0, rows * n, 0f);
         }
+    }
+
+    @Override
+    public boolean readsAtRunTime(int index) {
+        return index == 0;
     }
 }

@@ -11,6 +11,7 @@ import io.tare.server.engine.compute.Compute;
 import io.tare.server.engine.ops.NodeSetup;
 import io.tare.server.engine.ops.OpContext;
 import io.tare.server.engine.ops.Operator;
+import io.tare.server.engine.ops.PrepackedOperator;
 import io.tare.server.engine.ops.FusedActivation;
 import io.tare.server.engine.ops.OutputScatter;
 import io.tare.server.engine.ops.PatchRows;
@@ -27,7 +28,7 @@ import java.util.Arrays;
  * <p>Threads: images of a batch are spread over the workers (each with its own scratch and
  * single-threaded GEMMs); a single image splits its GEMMs by output-channel panels instead.
  */
-final class Int8Conv implements Operator {
+final class Int8Conv implements PrepackedOperator {
     private final Compute compute;
     private final SpatialGeometry geometry;
     private final int group;
@@ -114,6 +115,11 @@ final class Int8Conv implements Operator {
                 }
             }
         });
+    }
+
+    @Override
+    public boolean readsAtRunTime(int index) {
+        return index <= 2;
     }
 
     /** One run's per-image work. */

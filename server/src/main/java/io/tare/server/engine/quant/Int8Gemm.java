@@ -10,6 +10,7 @@ import io.tare.server.engine.Tensor;
 import io.tare.server.engine.ops.NodeSetup;
 import io.tare.server.engine.ops.OpContext;
 import io.tare.server.engine.ops.Operator;
+import io.tare.server.engine.ops.PrepackedOperator;
 import java.util.Arrays;
 
 /**
@@ -17,7 +18,7 @@ import java.util.Arrays;
  * on the kernels' INT8 GEMM. The input's leading axes are rows; the output replaces the last axis
  * by N. See {@link Int8LinearOps} for the inputs.
  */
-final class Int8Gemm implements Operator {
+final class Int8Gemm implements PrepackedOperator {
     private final Gemm gemm;
     private final PackedInt8Matrix weights;
     private final Int8LayerSetup setup;
@@ -73,5 +74,10 @@ final class Int8Gemm implements Operator {
         if (setup.needsPostActivation()) {
             setup.activation().applyWithBias(out, 0, rows * n, 0f);
         }
+    }
+
+    @Override
+    public boolean readsAtRunTime(int index) {
+        return index <= 2;
     }
 }
