@@ -137,6 +137,9 @@ public final class BinaryOps {
                 scalarRight(x, y[0], z, out.size(), op);
                 return;
             }
+            if (BroadcastRows.compute(x, sa, y, sb, z, shape, op)) {
+                return;
+            }
             Broadcasting.forEach(shape, sa, sb, none, (o, i, j, k) -> z[o] = op.apply(x[i], y[j]));
         } else if (out.type().isFloatingPoint() || b.type().isFloatingPoint()) {
             boolean floatMath = out.type() == DataType.FLOAT || out.type() == DataType.FLOAT16;

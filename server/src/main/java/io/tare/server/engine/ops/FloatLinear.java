@@ -39,14 +39,25 @@ final class FloatLinear implements PrepackedOperator {
         this.postActivation = inEpilogue == null ? act : FusedActivation.NONE;
     }
 
-    /** MatMul with a constant FLOAT [K, N] weight, or null. */
+    /**
+     * MatMul with a constant FLOAT [K, N] weight, or null. A third input (set by bias fusion, not
+     * ONNX) is a constant per-column bias.
+     */
     static Operator tryMatMul(NodeSetup s) {
         Tensor w = s.constantInput(1);
         if (w == null || w.type() != DataType.FLOAT || w.rank() != 2 || w.size() == 0) {
             return null;
         }
+        float[] bias = null;
+        if (s.node().hasInput(2)) {
+            Tensor b = s.constantInput(2);
+            if (b == null || b.type() != DataType.FLOAT || b.size() != w.dim(1)) {
+                throw s.unsupported("a fused MatMul bias must be a constant of " + w.dim(1) + " floats");
+            }
+            bias = b.floats().clone();
+        }
         PackedFloatMatrix packed = s.compute().gemm().packFloat(w.floats(), 0, w.dim(0), w.dim(1), false);
-        return new FloatLinear(s, packed, null, false);
+        return new FloatLinear(s, packed, bias, false);
     }
 
     /**
@@ -112,6 +123,7 @@ final class FloatLinear implements PrepackedOperator {
 
     @Override
     public boolean readsAtRunTime(int index) {
+        // input 0 only: the weight and any bias were copied at load
         return index == 0;
     }
 }

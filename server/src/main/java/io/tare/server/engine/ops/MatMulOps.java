@@ -19,8 +19,12 @@ public final class MatMulOps {
             if (packed != null) {
                 return packed;
             }
+            if (s.node().hasInput(2)) {
+                throw s.unsupported("a fused bias needs a constant 2-D FLOAT weight");
+            }
             FusedActivation act = FusedActivation.from(s);
-            return ctx -> activate(ctx, matmul(ctx), act);
+            io.tare.kernels.gemm.Gemm gemm = s.compute().gemm();
+            return ctx -> activate(ctx, matmul(ctx, gemm), act);
         });
         r.register("Gemm", 7, s -> {
             float alpha = s.attrs().getFloat("alpha", 1f);
@@ -49,7 +53,10 @@ public final class MatMulOps {
         }
     }
 
-    private static Tensor matmul(OpContext ctx) {
+    /** Below this many rows a product runs in plain loops: packing B would cost more than it saves. */
+    private static final int PACK_MIN_ROWS = 16;
+
+    private static Tensor matmul(OpContext ctx, io.tare.kernels.gemm.Gemm gemm) {
         Tensor a = ctx.input(0);
         Tensor b = ctx.input(1);
         requireFloat(a);
@@ -89,6 +96,13 @@ public final class MatMulOps {
         float[] x = a.floats();
         float[] w = b.floats();
         float[] out = y.floats();
+        if (m >= PACK_MIN_ROWS && k > 0 && n > 0) {
+            // both operands computed at run time (attention): pack each B block once per call, then
+            // the kernels' SGEMM; a B shared by several batch entries is packed once per entry
+            Broadcasting.forEach(batch, sa, sb, none, (o, i, j, unused) -> gemm.sgemm(x, i * m * k, k, m,
+                    gemm.packFloat(w, j * k * n, k, n, false), out, o * m * n, n, io.tare.kernels.gemm.Epilogue.NONE));
+            return y;
+        }
         Broadcasting.forEach(batch, sa, sb, none, (o, i, j, unused) ->
                 FloatMatrix.multiply(x, i * m * k, k, w, j * k * n, n, out, o * m * n, n, m, k, n, false));
         return y;

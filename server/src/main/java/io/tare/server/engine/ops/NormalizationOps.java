@@ -167,6 +167,10 @@ public final class NormalizationOps {
         int len = legacy ? Axes.product(x.shape(), axis, x.rank()) : x.dim(axis);
         int inner = legacy ? 1 : Axes.product(x.shape(), axis + 1, x.rank());
         Tensor y = ctx.output(0, x.type(), x.shape());
+        if (x.type() == DataType.FLOAT && inner == 1 && !log) {
+            softmaxRows(x.floats(), y.floats(), outer, len);
+            return;
+        }
         for (int o = 0; o < outer; o++) {
             for (int in = 0; in < inner; in++) {
                 int base = o * len * inner + in;
@@ -183,6 +187,30 @@ public final class NormalizationOps {
                     double shifted = x.getDouble(base + i * inner) - max;
                     y.setDouble(base + i * inner, log ? shifted - logSum : Math.exp(shifted) / sum);
                 }
+            }
+        }
+    }
+
+    /**
+     * Softmax over contiguous FLOAT rows (the last axis, as attention uses it): each exponential is
+     * computed once (in double, like the general path), kept in the output, then scaled by 1/sum.
+     */
+    private static void softmaxRows(float[] x, float[] y, int rows, int len) {
+        for (int r = 0; r < rows; r++) {
+            int base = r * len;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int i = 0; i < len; i++) {
+                max = Math.max(max, x[base + i]);
+            }
+            double sum = 0;
+            for (int i = 0; i < len; i++) {
+                double e = Math.exp((double) x[base + i] - max);
+                y[base + i] = (float) e;
+                sum += e;
+            }
+            float inv = (float) (1.0 / sum);
+            for (int i = 0; i < len; i++) {
+                y[base + i] *= inv;
             }
         }
     }

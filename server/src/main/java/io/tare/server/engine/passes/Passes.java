@@ -28,7 +28,9 @@ public final class Passes {
             passes.add(new WeightQuantization(options.perRowActivations()));
         }
         if (options.optimize()) {
-            // after lowering, so that the INT8 layers take their activations and requantization too
+            // after lowering, so that the INT8 layers take their biases, activations and requantization too
+            passes.add(new BiasFusion());
+            passes.add(new GeluFusion());
             passes.add(new ActivationFusion());
             if (untapped) {
                 passes.add(new RequantizeFusion());
