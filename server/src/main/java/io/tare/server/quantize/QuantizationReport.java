@@ -34,9 +34,12 @@ public record QuantizationReport(String model, String output, Map<String, String
      * @param candidates per range method: the range it would choose and the SQNR of the
      *                   activation quantized with it (from the histogram)
      * @param histogram  a coarse view of the calibration histogram for plots
+     * @param quantized  whether the export quantizes it (false when every layer reading it stays FP32
+     *                   or is weight-only)
      */
     public record Activation(String name, float min, float max, long count, ClipRange range, ScaleZeroPoint params,
-                             double clipRate, double sqnrDb, Map<String, Candidate> candidates, CoarseHistogram histogram) {
+                             double clipRate, double sqnrDb, Map<String, Candidate> candidates, CoarseHistogram histogram,
+                             boolean quantized) {
     }
 
     /** A range method's choice for one activation. */

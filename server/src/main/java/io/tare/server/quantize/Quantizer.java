@@ -123,7 +123,7 @@ public final class Quantizer {
             byte[] trtBytes = o.trtCache == null ? null
                     : TensorRtCalibrationCache.format(TensorRtCalibrationCache.DEFAULT_HEADER, trtScales).getBytes(StandardCharsets.UTF_8);
             QuantizationReport report = new QuantizationReport(o.model.toString(), o.output.toString(), settings(o),
-                    cal.samples(), calSeconds, transforms, activationEntries(cal, choices, o.encoding),
+                    cal.samples(), calSeconds, transforms, activationEntries(cal, choices, o.encoding, plans.plan(keep)),
                     layerEntries(layers, export, keep, sensitivity),
                     new QuantizationReport.FinalEvaluation(eval.dataName(), eval.samples(), eval.fp32Accuracy(), finalScore, engine,
                             engineStatic),
@@ -218,7 +218,9 @@ public final class Quantizer {
     }
 
     private static List<QuantizationReport.Activation> activationEntries(Calibration cal,
-            Map<String, ActivationRanges.Choice> choices, ActivationEncoding enc) {
+            Map<String, ActivationRanges.Choice> choices, ActivationEncoding enc, ExportPlan exported) {
+        Set<String> quantized = new java.util.HashSet<>();
+        exported.int8Layers().forEach(l -> quantized.add(l.activation()));
         List<QuantizationReport.Activation> out = new ArrayList<>();
         for (Map.Entry<String, ActivationRanges.Choice> e : choices.entrySet()) {
             TensorHistogram h = cal.histogram(e.getKey());
@@ -234,7 +236,7 @@ public final class Quantizer {
             ScaleZeroPoint p = e.getValue().params();
             out.add(new QuantizationReport.Activation(e.getKey(), h.min(), h.max(), h.count(), e.getValue().range(), p,
                     ClipRate.of(h, p, enc).rate(), sqnr(power, h, p, enc), candidates,
-                    CoarseHistogram.of(h, CoarseHistogram.DEFAULT_BINS)));
+                    CoarseHistogram.of(h, CoarseHistogram.DEFAULT_BINS), quantized.contains(e.getKey())));
         }
         return out;
     }

@@ -226,7 +226,7 @@ final class ReportHtml {
                 .append("<text x=\"2\" y=\"").append(ht + 25).append("\" font-size=\"10\">[").append(fmt(a.range().lo())).append(", ")
                 .append(fmt(a.range().hi())).append("] of [").append(fmt(a.min())).append(", ").append(fmt(a.max()))
                 .append("], clipped ").append(fmt(100 * a.clipRate())).append("%, SQNR ").append(fmt(a.sqnrDb()))
-                .append(" dB</text></svg></div>");
+                .append(" dB").append(a.quantized() ? "" : " (not quantized: its layers stay FP32)").append("</text></svg></div>");
     }
 
     private static void line(StringBuilder h, double x, int ht, String color) {

@@ -52,7 +52,8 @@ final class ReportJson {
         for (QuantizationReport.Activation a : r.activations()) {
             j.beginObject().field("name", a.name()).field("min", a.min()).field("max", a.max()).field("count", a.count())
                     .field("clip_lo", a.range().lo()).field("clip_hi", a.range().hi()).field("scale", a.params().scale())
-                    .field("zero_point", a.params().zeroPoint()).field("clip_rate", a.clipRate()).field("sqnr_db", a.sqnrDb());
+                    .field("zero_point", a.params().zeroPoint()).field("clip_rate", a.clipRate()).field("sqnr_db", a.sqnrDb())
+                    .field("quantized", a.quantized());
             j.name("candidates").beginObject();
             for (Map.Entry<String, QuantizationReport.Candidate> c : a.candidates().entrySet()) {
                 j.name(c.getKey()).beginObject().field("clip_lo", c.getValue().range().lo())
