@@ -48,7 +48,7 @@ import java.util.concurrent.ConcurrentHashMap;
 final class ModelBenchCommand {
     static final String USAGE = """
             tare bench model --model M.onnx --batch N [--mode fp32|dynamic|static] [--threads T] [--seconds S]
-                             [--ort-model A.onnx,B.onnx] [--data X.f32] [--seq L] [--memory] [--json]
+                             [--ort-model A.onnx,B.onnx] [--data X.f32] [--seq L] [--per-row] [--memory] [--json]
               The Tare engine vs ONNX Runtime in one run: throughput, p50/p99 latency and their ratios.""";
 
     private static final int ROUNDS = 3;
@@ -67,7 +67,7 @@ final class ModelBenchCommand {
 
     static int run(String[] args) throws Exception {
         Flags flags = Flags.parse(args, 2, Set.of("model", "batch", "mode", "threads", "seconds", "ort-model", "data",
-                "seq"), Set.of("json", "memory"));
+                "seq"), Set.of("json", "memory", "per-row"));
         Path model = Path.of(Options.required(flags, "model"));
         int batch = flags.getInt("batch", 1);
         int threads = flags.getInt("threads", 1);
@@ -84,7 +84,11 @@ final class ModelBenchCommand {
 
         List<String> notes = new ArrayList<>();
         notes.add(data == null ? "synthetic random inputs" : "inputs from " + flags.get("data", ""));
-        EngineOptions options = EngineOptions.DEFAULT.withIntraOpThreads(threads);
+        EngineOptions options = EngineOptions.DEFAULT.withIntraOpThreads(threads)
+                .withPerRowActivations(flags.isOn("per-row"));
+        if (flags.isOn("per-row")) {
+            notes.add("dynamic activations quantized per row (token)");
+        }
         Map<String, Tensor> feeds = inputs(Engine.load(model, options).inputs(), batch, seq, data, 0);
         long heapBefore = usedHeapAfterGc();
         long rssBefore = residentBytes();
