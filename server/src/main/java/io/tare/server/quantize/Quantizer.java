@@ -111,9 +111,12 @@ public final class Quantizer {
             OrtEvaluator.Outputs finalOrt = eval.ortOutputs(export.model(), "the QDQ export");
             ModelScore finalScore = eval.score(finalOrt);
             EngineCheck engine = o.engineCheck ? eval.engineScore(export.model(), finalOrt) : null;
-            // static mode always quantizes every layer with uint8 activations, so it only mirrors such exports
-            EngineCheck engineStatic = o.engineCheck && o.encoding == ActivationEncoding.UINT8_ASYMMETRIC && keep.isEmpty()
-                    && o.int4Group == 0 ? eval.engineStaticScore(model, ActivationRanges.params(choices), finalOrt) : null;
+            // static mode quantizes every layer, weights per channel in 8 bits, activations uint8: it
+            // mirrors exactly those exports, and only those are compared with it
+            boolean mirrored = o.encoding == ActivationEncoding.UINT8_ASYMMETRIC && keep.isEmpty() && o.int4Group == 0
+                    && o.perChannel && o.weightBits() == 8;
+            EngineCheck engineStatic = o.engineCheck && mirrored
+                    ? eval.engineStaticScore(model, ActivationRanges.params(choices), finalOrt) : null;
 
             List<QuantizationReport.MethodScore> methodScores = new ArrayList<>();
             if (o.compareMethods) {

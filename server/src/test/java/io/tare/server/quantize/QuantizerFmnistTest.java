@@ -66,4 +66,18 @@ class QuantizerFmnistTest {
         assertTrue(Math.abs(engine.score().accuracy() - r.evaluation().score().accuracy()) <= 0.005,
                 engine.score() + " vs " + r.evaluation().score());
     }
+
+    /** Tare's STATIC mode fed the calibrated scale table computes what the engine computes on the QDQ export. */
+    @Test
+    void engineStaticModeWithTheScaleTableMatchesTheExport() {
+        QuantizeOptions o = FmnistFixtures.options(FmnistFixtures.mlp(), tmp.resolve("mlp8.onnx")).method("percentile")
+                .percentile(99.99).perChannel(true).data(FmnistFixtures.testImages()).labels(FmnistFixtures.testLabels())
+                .evaluationSamples(TEST_IMAGES).engineCheck(true);
+        QuantizationReport.FinalEvaluation e = Quantizer.run(o, ProgressBar.SILENT).evaluation();
+        assertNotNull(e.engineStatic());
+        // the export's int32 bias is the only difference (rounded to s_x * s_w), far below the activation grid
+        assertEquals(e.engine().score().accuracy(), e.engineStatic().score().accuracy(), 0.001);
+        assertEquals(e.engine().score().comparison().sqnrDb(), e.engineStatic().score().comparison().sqnrDb(), 0.5);
+        assertEquals(e.engine().agreementWithOrt(), e.engineStatic().agreementWithOrt(), 0.002);
+    }
 }
