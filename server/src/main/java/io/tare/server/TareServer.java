@@ -3,6 +3,8 @@ package io.tare.server;
 import io.tare.server.backend.BackendRegistry;
 import io.tare.server.calibration.Calibratable;
 import io.tare.server.calibration.CalibrationDirectory;
+import io.tare.server.calibration.CalibrationMetrics;
+import io.tare.server.repository.ServedModel;
 import io.tare.server.calibration.ModelCalibration;
 import io.tare.server.core.ErrorCode;
 import io.tare.server.core.TareException;
@@ -52,12 +54,15 @@ public final class TareServer implements AutoCloseable {
             Vertx vertx = Vertx.vertx();
             own(() -> vertx.close().await());
             CalibrationDirectory calibration = model -> calibrationOf(repository, model);
+            own(new CalibrationMetrics(metrics.registry(), () -> repository.loaded().stream()
+                    .map(ServedModel::backendModel).filter(m -> m instanceof Calibratable)
+                    .map(m -> ((Calibratable) m).calibrationIfOn()).filter(java.util.Objects::nonNull).toList()));
             GrpcFrontend grpc = own(new GrpcFrontend(options.host(), options.grpcPort(), options.grpcMaxMessageBytes(),
                     repository, admin, () -> true, calibration, auth));
             grpcPort = grpc.start();
             grpc.setServing(true);
             HttpFrontend http = own(new HttpFrontend(vertx, repository, admin,
-                    new HttpOptions(options.host(), options.httpPort(), options.httpMaxBodyBytes())));
+                    new HttpOptions(options.host(), options.httpPort(), options.httpMaxBodyBytes()), calibration, auth));
             httpPort = http.start();
             MetricsFrontend metricsFrontend = own(new MetricsFrontend(vertx, options.host(), options.metricsPort(), metrics));
             metricsPort = metricsFrontend.start();

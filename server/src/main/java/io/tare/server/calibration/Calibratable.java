@@ -4,4 +4,7 @@ package io.tare.server.calibration;
 public interface Calibratable {
     /** This model's calibration: statistics, policy, scale history. */
     ModelCalibration calibration();
+
+    /** This model's calibration, or null when it is switched off. */
+    ModelCalibration calibrationIfOn();
 }

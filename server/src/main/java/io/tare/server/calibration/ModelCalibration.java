@@ -343,9 +343,21 @@ public final class ModelCalibration implements AutoCloseable {
             }
             return;
         }
-        if (clip > s.clipRateThreshold() || drift > s.driftThreshold()) {
-            attempt(String.format(java.util.Locale.ROOT, "clip rate %.4f, drift %.4f", clip, drift));
+        String nonFinite = nonFinite(reports);
+        if (clip > s.clipRateThreshold() || drift > s.driftThreshold() || nonFinite != null) {
+            // non-finite activations trigger too, so that such traffic is refused visibly
+            attempt(String.format(java.util.Locale.ROOT, "clip rate %.4f, drift %.4f%s", clip, drift,
+                    nonFinite == null ? "" : ", " + nonFinite));
         }
+    }
+
+    private static String nonFinite(List<TensorReport> reports) {
+        for (TensorReport r : reports) {
+            if (r.window().nanCount() + r.window().infCount() > 0) {
+                return "non-finite values in '" + r.tensor() + "'";
+            }
+        }
+        return null;
     }
 
     /** Builds candidates, runs the guard and swaps when it accepts. */

@@ -116,6 +116,11 @@ final class TareModel implements BackendModel, ScaleTarget, Calibratable, Respon
     }
 
     @Override
+    public ModelCalibration calibrationIfOn() {
+        return calibration;
+    }
+
+    @Override
     public String modelName() {
         return name;
     }

@@ -44,6 +44,7 @@ public final class CalibrationProtoCodec {
                 tb.setActive(range(t.active()));
             }
             t.candidates().forEach((m, r) -> tb.putCandidates(m, range(r)));
+            addDisplayBins(tb, w);
             if (histograms) {
                 tb.setWindowHistogram(com.google.protobuf.ByteString.copyFrom(w.toBytes()))
                         .setSinceRefreshHistogram(com.google.protobuf.ByteString.copyFrom(t.sinceRefresh().toBytes()));
@@ -59,6 +60,34 @@ public final class CalibrationProtoCodec {
                     .setKind(e.kind().name().toLowerCase(Locale.ROOT)).setVersion(e.version()).setDetail(e.detail()));
         }
         return b.build();
+    }
+
+    /** Bins shown on the page. */
+    static final int DISPLAY_BINS = 64;
+
+    private static void addDisplayBins(TensorStatistics.Builder tb, TensorHistogram w) {
+        if (w.isEmpty()) {
+            return;
+        }
+        double lo = w.min();
+        double hi = w.max();
+        int n = hi > lo ? DISPLAY_BINS : 1;
+        double width = (hi - lo) / n;
+        long[] counts = new long[n];
+        var binning = w.binning();
+        long[] fixed = w.counts();
+        for (int i = 0; i < fixed.length; i++) {
+            if (fixed[i] == 0) {
+                continue;
+            }
+            double mid = Math.clamp((Math.max(binning.lowerEdge(i), lo) + Math.min(binning.upperEdge(i), hi)) / 2, lo, hi);
+            int k = n == 1 ? 0 : (int) Math.min(n - 1, Math.floor((mid - lo) / width));
+            counts[k] += fixed[i];
+        }
+        for (int k = 0; k < n; k++) {
+            tb.addDisplayBins(io.tare.proto.calibration.DisplayBin.newBuilder().setLow(lo + k * width)
+                    .setHigh(n == 1 ? hi : lo + (k + 1) * width).setCount(counts[k]));
+        }
     }
 
     public static Range range(io.tare.server.engine.quant.ScaleTable.Range r) {

@@ -1,5 +1,7 @@
 package io.tare.server.frontend.http;
 
+import io.tare.server.calibration.CalibrationDirectory;
+import io.tare.server.frontend.AdminAuth;
 import io.tare.server.core.ErrorCode;
 import io.tare.server.core.TareException;
 import io.tare.server.frontend.RepositoryAdmin;
@@ -43,6 +45,12 @@ public final class HttpFrontend implements AutoCloseable {
      * @param admin the repository's write path (token and control-mode checks, its own worker thread)
      */
     public HttpFrontend(Vertx vertx, ModelRepository repository, RepositoryAdmin admin, HttpOptions options) {
+        this(vertx, repository, admin, options, null, null);
+    }
+
+    /** With the online calibration routes ({@link CalibrationRoutes}) too, when {@code calibration} is not null. */
+    public HttpFrontend(Vertx vertx, ModelRepository repository, RepositoryAdmin admin, HttpOptions options,
+                        CalibrationDirectory calibration, AdminAuth auth) {
         this.vertx = vertx;
         this.options = options;
         this.router = Router.router(vertx);
@@ -54,6 +62,9 @@ public final class HttpFrontend implements AutoCloseable {
         ModelRoutes.register(router, repository);
         InferenceRoute.register(router, bodies, repository);
         RepositoryRoutes.register(router, bodies, repository, admin);
+        if (calibration != null) {
+            CalibrationRoutes.register(router, bodies, calibration, auth);
+        }
         router.errorHandler(404, ctx -> Replies.error(ctx, 404, "no endpoint " + ctx.request().method() + " "
                 + ctx.request().path()));
         router.errorHandler(405, ctx -> Replies.error(ctx, 405, "method " + ctx.request().method()

@@ -1,0 +1,113 @@
+package io.tare.server.calibration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tare.client.InferInput;
+import io.tare.client.InferResult;
+import io.tare.client.TareClient;
+import io.tare.server.ServerOptions;
+import io.tare.server.TareServer;
+import io.tare.server.repository.ControlMode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Safety of the auto policy: after a legitimate refresh on normal traffic, traffic that is all
+ * zeros, 1,000x too large, or NaN/Inf must never be promoted. Each phase lasts longer than the
+ * (short, 2 s) window so that the window holds only the harmful traffic; the scale version must not
+ * move, and the refusals must show on the calibration stream (events) and in the metrics.
+ */
+class HarmfulTrafficTest {
+    private static final int PIXELS = 784;
+
+    @TempDir
+    Path repo;
+
+    @Test
+    void harmfulTrafficIsNeverPromoted() throws Exception {
+        String model = "guarded";
+        CalibrationFixtures.addModel(repo, model, "fmnist/cnn/fmnist_rescnn_int8_hist_pc_recal_dim.onnx",
+                CalibrationFixtures.tareConfig(model, 16, "calibration_policy", "auto",
+                        "calibration_window_seconds", "2", "calibration_sample_rate", "0.2"));
+        float[] images = CalibrationFixtures.floats("fmnist/test_x.f32");
+        try (TareServer server = TareServer.start(ServerOptions.defaults(repo).withHost("127.0.0.1").withPorts(0, 0, 0)
+                .withControl(ControlMode.EXPLICIT, List.of(model)).withAdminToken(Optional.empty()));
+             TareClient client = TareClient.connect("127.0.0.1:" + server.grpcPort())) {
+            ModelCalibration calibration = ((Calibratable) server.repository().get(model, "").backendModel()).calibration();
+            int[] next = {0};
+            long refreshed = -1;
+            long deadline = System.nanoTime() + 120_000_000_000L;
+            while (refreshed < 1 && System.nanoTime() < deadline) {
+                refreshed = send(client, model, images, next, x -> x, 50);
+            }
+            assertEquals(1, refreshed, "normal traffic first gets the stale scales refreshed");
+            long rejectedBefore = calibration.rejected();
+
+            record Phase(String name, UnaryOperator<float[]> corrupt) {
+            }
+            for (Phase phase : List.of(
+                    new Phase("zeros", x -> new float[x.length]),
+                    new Phase("1000x", x -> scaled(x, 1000f)),
+                    new Phase("nan-inf", x -> {
+                        float[] y = x.clone();
+                        y[0] = Float.NaN;
+                        y[1] = Float.POSITIVE_INFINITY;
+                        return y;
+                    }))) {
+                long phaseEnd = System.nanoTime() + 6_000_000_000L;
+                long rejectedAtStart = calibration.rejected();
+                while (System.nanoTime() < phaseEnd) {
+                    assertEquals(1, send(client, model, images, next, phase.corrupt(), 20),
+                            phase.name() + " traffic changed the scales");
+                }
+                assertTrue(calibration.rejected() > rejectedAtStart, phase.name() + ": no refusal recorded");
+            }
+            CalibrationSnapshot s = calibration.snapshot().get();
+            assertEquals(1, s.version());
+            List<String> refusals = s.events().stream().filter(e -> e.kind() == CalibrationEvent.Kind.REJECTED)
+                    .map(CalibrationEvent::detail).toList();
+            System.out.println("refusals: " + String.join("\n  ", refusals));
+            assertTrue(refusals.stream().anyMatch(d -> d.contains("degenerate")), refusals.toString());
+            assertTrue(refusals.stream().anyMatch(d -> d.contains("implausible")), refusals.toString());
+            assertTrue(refusals.stream().anyMatch(d -> d.contains("non-finite")), refusals.toString());
+            assertTrue(s.rejected() > rejectedBefore);
+            Thread.sleep(1500); // the metrics scan runs every second
+            String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + server.metricsPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            String line = metrics.lines().filter(l -> l.startsWith("tare_calibration_refreshes_total{model=\"guarded\","
+                    + "outcome=\"rejected\"}")).findFirst().orElseThrow();
+            assertTrue(Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)) >= s.rejected() - 0.5, line);
+        }
+    }
+
+    private static float[] scaled(float[] x, float f) {
+        float[] y = x.clone();
+        for (int i = 0; i < y.length; i++) {
+            y[i] *= f;
+        }
+        return y;
+    }
+
+    /** Sends {@code count} images (corrupted), returns the scale version of the last answer. */
+    private static long send(TareClient client, String model, float[] images, int[] next, UnaryOperator<float[]> corrupt,
+                             int count) {
+        long version = -1;
+        for (int k = 0; k < count; k++) {
+            int i = next[0]++ % 10_000;
+            float[] x = corrupt.apply(Arrays.copyOfRange(images, i * PIXELS, (i + 1) * PIXELS));
+            InferResult r = client.infer(model, List.of(InferInput.ofFloats("input", new long[]{1, 1, 28, 28}, x)));
+            version = ((Number) r.parameters().get("tare_scale_version")).longValue();
+        }
+        return version;
+    }
+}
