@@ -18,6 +18,8 @@ final class StandardOperators {
         ConstantOps.register(r);
         MatMulOps.register(r);
         ConvOp.register(r);
+        ConvTransposeOp.register(r);
+        ResizeOp.register(r);
         PoolOps.register(r);
         NormalizationOps.register(r);
         ReduceOps.register(r);

@@ -94,6 +94,23 @@ public final class QuantizeLinearOps {
         Tensor y = ctx.output(0, outType, x.shape());
         LinearQuantization.ScaleLayout layout = LinearQuantization.ScaleLayout.of(x.shape(), scale, axis, blockSize);
         int n = x.size();
+        if (layout.perTensor() && outType == DataType.FLOAT && (x.type() == DataType.UINT8 || x.type() == DataType.INT8)) {
+            // the common 8-bit case without per-element dispatch; same arithmetic as below
+            float s = (float) scale.getDouble(0);
+            int z = zp == null ? 0 : (int) zp.getLong(0);
+            byte[] in = x.bytes();
+            float[] out = y.floats();
+            if (x.type() == DataType.UINT8) {
+                for (int i = 0; i < n; i++) {
+                    out[i] = (float) ((in[i] & 0xFF) - z) * s;
+                }
+            } else {
+                for (int i = 0; i < n; i++) {
+                    out[i] = (float) (in[i] - z) * s;
+                }
+            }
+            return;
+        }
         for (int i = 0; i < n; i++) {
             int si = layout.indexOf(i);
             float s = (float) scale.getDouble(si);
