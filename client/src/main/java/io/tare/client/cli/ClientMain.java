@@ -30,6 +30,7 @@ public final class ClientMain {
         COMMANDS.put("perf", new PerfCommand());
         COMMANDS.put("stats", new StatsCommand());
         COMMANDS.put("repository", new RepositoryCommand());
+        COMMANDS.put("calibrate", new Command() { public int run(List<String> a, PrintStream o, PrintStream e) { return io.tare.client.calibrate.CalibrateCommand.run(a, o, e); } public String usage() { return io.tare.client.calibrate.CalibrateCommand.USAGE; } });
     }
 
     private ClientMain() {
