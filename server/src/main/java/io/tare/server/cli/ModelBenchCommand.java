@@ -93,6 +93,10 @@ final class ModelBenchCommand {
         long heapBefore = usedHeapAfterGc();
         long rssBefore = residentBytes();
         LoadedModel tare = load(model, options, mode, batch, seq, data, notes);
+        long int8Layers = tare.plan().stepOpTypes().stream()
+                .filter(o -> o.startsWith("tare:Int8") || o.equals("MatMulInteger") || o.startsWith("QLinear")).count();
+        notes.add("engine plan: " + tare.plan().stepOpTypes().size() + " steps, " + int8Layers + " INT8 layers"
+                + (int8Layers > 0 && mode == ExecutionMode.FP32 ? " (pre-quantized model, runs natively in INT8)" : ""));
         LoadedModel.ModelSession session = tare.newSession();
         Map<String, Tensor> tareOut = session.run(feeds);
         long tareHeap = usedHeapAfterGc() - heapBefore;
@@ -118,7 +122,7 @@ final class ModelBenchCommand {
             }
             List<Runner> runners = new ArrayList<>();
             List<String> names = new ArrayList<>();
-            names.add("tare-" + mode.name().toLowerCase(Locale.ROOT));
+            names.add("tare:" + model.getFileName() + " (" + mode.name().toLowerCase(Locale.ROOT) + ")");
             runners.add(() -> session.run(feeds));
             for (int i = 0; i < ortSessions.size(); i++) {
                 OrtSession s = ortSessions.get(i);
