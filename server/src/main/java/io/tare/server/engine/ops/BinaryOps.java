@@ -199,6 +199,13 @@ public final class BinaryOps {
                 }
             }
             default -> {
+                if (op == Arith.POW && y == 2f) {
+                    // squaring (LayerNorm's variance): exact, since (double) a * a fits a double's mantissa
+                    for (int i = 0; i < n; i++) {
+                        z[i] = x[i] * x[i];
+                    }
+                    return;
+                }
                 for (int i = 0; i < n; i++) {
                     z[i] = op.apply(x[i], y);
                 }

@@ -64,6 +64,13 @@ final class BroadcastRows {
             }
         } else if (xs == 1) {
             float b = y[yo];
+            if (op == BinaryOps.Arith.POW && b == 2f) {
+                // squaring (LayerNorm's variance): exact, since (double) a * a fits a double's mantissa
+                for (int i = 0; i < n; i++) {
+                    z[zo + i] = x[xo + i] * x[xo + i];
+                }
+                return;
+            }
             switch (op) {
                 case ADD -> { for (int i = 0; i < n; i++) { z[zo + i] = x[xo + i] + b; } }
                 case SUB -> { for (int i = 0; i < n; i++) { z[zo + i] = x[xo + i] - b; } }
