@@ -94,17 +94,19 @@ final class QuantizeCommand {
 
     private static void print(QuantizationReport r) {
         QuantizationReport.FinalEvaluation e = r.evaluation();
-        System.out.printf(Locale.ROOT, "wrote %s (%d layers: %d int8, %d int4 weight-only, %d fp32)%n", r.output(),
-                r.layers().size(), r.layers().stream().filter(l -> l.precision().equals("int8")).count(),
-                r.layers().stream().filter(l -> l.precision().startsWith("int4")).count(),
-                r.layers().stream().filter(l -> l.precision().equals("fp32")).count());
+        java.util.Map<String, Long> byPrecision = new java.util.TreeMap<>();
+        r.layers().forEach(l -> byPrecision.merge(l.precision(), 1L, Long::sum));
+        System.out.printf(Locale.ROOT, "wrote %s (%d layers: %s)%n", r.output(), r.layers().size(),
+                String.join(", ", byPrecision.entrySet().stream().map(x -> x.getValue() + " " + x.getKey()).toList()));
         if (r.calibrationSamples() > 0) {
             System.out.printf(Locale.ROOT, "calibration: %d samples in %.1f s%n", r.calibrationSamples(), r.calibrationSeconds());
         }
         r.transforms().forEach(t -> System.out.println(t));
-        System.out.printf(Locale.ROOT, "ONNX Runtime on the export, %d samples of %s: accuracy %.4f (FP32 %.4f), output SQNR %.1f dB,"
-                        + " mean cosine %.5f, min cosine %.5f, top-1 agreement %.4f%n", e.samples(), e.data(), e.score().accuracy(),
-                e.fp32Accuracy(), e.score().comparison().sqnrDb(), e.score().comparison().meanCosine(),
+        String accuracy = Double.isNaN(e.fp32Accuracy()) ? "accuracy n/a (no --labels)"
+                : String.format(Locale.ROOT, "accuracy %.4f (FP32 %.4f)", e.score().accuracy(), e.fp32Accuracy());
+        System.out.printf(Locale.ROOT, "ONNX Runtime on the export, %d samples of %s: %s, output SQNR %.1f dB,"
+                        + " mean cosine %.5f, min cosine %.5f, top-1 agreement with FP32 %.4f%n", e.samples(), e.data(), accuracy,
+                e.score().comparison().sqnrDb(), e.score().comparison().meanCosine(),
                 e.score().comparison().minCosine(), e.score().comparison().top1Agreement());
         if (e.engine() != null) {
             System.out.printf(Locale.ROOT, "Tare engine on the export: accuracy %.4f, output SQNR %.1f dB, top-1 agreement with ONNX Runtime %.4f%n",

@@ -43,7 +43,7 @@ class QuantizeCliTest {
                 "--output", out.toString(), "--trt-cache", tmp.resolve("mlp.cache").toString(),
                 "--report", tmp.resolve("report").toString(), "--sensitivity-samples", "128");
         assertEquals(0, r.exit(), r.err());
-        assertTrue(r.out().contains("wrote " + out) && r.out().contains("3 int8"), r.out());
+        assertTrue(r.out().contains("wrote " + out) && r.out().contains("(3 layers: 3 int8)"), r.out());
         assertTrue(r.err().contains("calibrate [") && r.err().contains("512/512"), "progress bar on stderr: " + r.err());
         assertTrue(Files.size(out) > 500_000 / 4);
         assertTrue(Files.exists(tmp.resolve("report/report.html")) && Files.exists(tmp.resolve("mlp.cache")));
