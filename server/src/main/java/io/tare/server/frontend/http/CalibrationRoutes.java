@@ -32,7 +32,7 @@ import java.util.concurrent.CompletableFuture;
  * Online calibration over HTTP, the same data and calls as tare.calibration.v1 in the same JSON the
  * protobuf JSON mapping gives (proto field names):
  * <pre>
- * GET  /v2/models/{m}/calibration/stream?interval_ms=&amp;tensors=a,b&amp;histograms=false   Server-Sent Events
+ * GET  /v2/models/{m}/calibration/stream?interval_ms=&amp;tensors=a,b&amp;histograms=false&amp;max_events=  Server-Sent Events
  * GET  /v2/models/{m}/calibration             one statistics message
  * GET  /v2/models/{m}/calibration/scales      the active table
  * POST /v2/models/{m}/calibration/scales      {"expected_version": n, "entries": {...}, "replace_all": false}  admin
@@ -112,23 +112,42 @@ public final class CalibrationRoutes {
             Replies.error(ctx, 400, "interval_ms must be a number of milliseconds");
             return;
         }
+        long maxEvents;
+        try {
+            maxEvents = ctx.request().getParam("max_events") == null ? Long.MAX_VALUE
+                    : Long.parseLong(ctx.request().getParam("max_events"));
+        } catch (NumberFormatException e) {
+            Replies.error(ctx, 400, "max_events must be a number");
+            return;
+        }
+        long[] sent = {0};
         HttpServerResponse response = ctx.response();
         response.setChunked(true).putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream")
                 .putHeader("Cache-Control", "no-store").putHeader("X-Accel-Buffering", "no");
         response.write(": tare calibration stream of " + c.modelName() + "\n\n");
         Context context = Vertx.currentContext();
         AutoCloseable subscription = c.subscribe(snapshot -> {
-            if (response.closed()) {
+            if (response.closed() || response.ended()) {
                 throw new IllegalStateException("closed"); // the calibration thread unsubscribes
             }
             String event = "event: statistics\ndata: " + print(CalibrationProtoCodec.statistics(snapshot, only, histograms))
                     + "\n\n";
             context.runOnContext(v -> {
-                if (!response.closed() && !response.writeQueueFull()) {
+                if (!response.closed() && !response.ended() && !response.writeQueueFull()) {
                     response.write(event);
+                    if (++sent[0] >= maxEvents) {
+                        response.end(); // the close handler unsubscribes
+                    }
                 }
             });
         }, every);
+        response.endHandler(v -> {
+            try {
+                subscription.close();
+            } catch (Exception ignored) {
+                // removing from a list cannot fail
+            }
+        });
         response.closeHandler(v -> {
             try {
                 subscription.close();
