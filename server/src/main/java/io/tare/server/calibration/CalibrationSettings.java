@@ -45,7 +45,7 @@ public record CalibrationSettings(boolean enabled, CalibrationPolicy policy, dou
     public static final double DEFAULT_DRIFT_THRESHOLD = 0.1;
     public static final int DEFAULT_MIN_SAMPLES = 8;
     public static final int DEFAULT_WINDOW_SECONDS = 30;
-    public static final int DEFAULT_RETAINED_INPUTS = 64;
+    public static final int DEFAULT_RETAINED_INPUTS = 32;
     public static final double DEFAULT_PROMOTION_MIN_TOP1 = 0.97;
     public static final double DEFAULT_MAX_SCALE_RATIO = 16;
     public static final int DEFAULT_PROBATION_SAMPLES = 24;

@@ -33,6 +33,19 @@ final class RefreshGuard {
         this.output = target.outputNames().getFirst();
     }
 
+    private LoadedModel activeShadow;
+    private ScaleTable activeShadowTable;
+
+    /** A shadow of the active table, rebuilt only when the active table changed. */
+    LoadedModel activeShadow() {
+        ScaleTable active = target.activeTable();
+        if (activeShadow == null || activeShadowTable != active) {
+            activeShadow = target.shadow(active);
+            activeShadowTable = active;
+        }
+        return activeShadow;
+    }
+
     /** Quality of {@code model} against the reference on {@code batches}. */
     OutputQuality measure(LoadedModel model, List<RetainedInputs.Batch> batches) {
         OutputQuality q = new OutputQuality();
@@ -80,13 +93,13 @@ final class RefreshGuard {
             return new Verdict(false, "no candidate", null, null, null, null);
         }
         if (active == null) {
-            OutputQuality served = measure(target.shadow(null), recent);
+            OutputQuality served = measure(activeShadow(), recent);
             boolean ok = best.top1Agreement() >= promotionMinTop1 && Double.isFinite(best.meanCosine());
             return new Verdict(ok, ok ? "promoted: " + bestMethod + " " + best
                     : "promotion refused: " + bestMethod + " " + best + " is below top-1 " + promotionMinTop1,
                     bestMethod, bestTable, best, served);
         }
-        LoadedModel activeModel = target.shadow(active);
+        LoadedModel activeModel = activeShadow();
         OutputQuality activeRecent = measure(activeModel, recent);
         if (!best.notWorseThan(activeRecent) || !(best.sqnrDb() > activeRecent.sqnrDb())) {
             return new Verdict(false, "refused: " + bestMethod + " " + best + " vs active " + activeRecent,

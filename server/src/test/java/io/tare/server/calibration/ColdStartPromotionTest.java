@@ -78,7 +78,7 @@ class ColdStartPromotionTest {
     }
 
     /** Per test image: whether the FP32 model (engine, FP32 mode) classifies it right. */
-    private static boolean[] fp32Correct(float[] images, byte[] labels) {
+    static boolean[] fp32Correct(float[] images, byte[] labels) {
         io.tare.server.engine.LoadedModel fp32 = io.tare.server.engine.Engine.load(
                 CalibrationFixtures.fixture("fmnist/cnn/fmnist_rescnn_fp32.onnx"), io.tare.server.engine.EngineOptions.DEFAULT);
         boolean[] correct = new boolean[labels.length];

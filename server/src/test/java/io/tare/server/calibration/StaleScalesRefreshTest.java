@@ -118,6 +118,15 @@ class StaleScalesRefreshTest {
                     beforeCorrect, before, before == 0 ? 0.0 : (double) beforeCorrect / before, afterCorrect, after,
                     (double) afterCorrect / after, snapshot.events(), snapshot.samplesTaken(), snapshot.samplesDropped(),
                     snapshot.samplingCost());
+            if (firstRefreshed >= 0) {
+                boolean[] fp32 = ColdStartPromotionTest.fp32Correct(images, labels);
+                int fp32After = 0;
+                for (int i = firstRefreshed; i < IMAGES; i++) {
+                    fp32After += fp32[i] ? 1 : 0;
+                }
+                System.out.printf("%s: the FP32 model on the same requests (#%d..9999): %.4f%n", model, firstRefreshed,
+                        (double) fp32After / (IMAGES - firstRefreshed));
+            }
             assertTrue(firstRefreshed >= 0 && firstRefreshed < 2000, "refreshed at request " + firstRefreshed);
             assertTrue((double) afterCorrect / after >= 0.915, "accuracy after the refresh " + afterCorrect + "/" + after);
             assertTrue(before == 0 || (double) beforeCorrect / before < 0.92,
