@@ -22,7 +22,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -50,7 +49,6 @@ public final class ModelCalibration implements AutoCloseable {
     /** Sampled batches an online (cold start) model needs before promotion. */
     static final int PROMOTION_MIN_SAMPLES = 32;
     private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
-    private static final long MIN_PUBLISH_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long METRICS_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final ScaleTarget target;
@@ -63,7 +61,7 @@ public final class ModelCalibration implements AutoCloseable {
     private final RefreshGuard guard;
     private final Deque<CalibrationEvent> events = new ArrayDeque<>();
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
-    private final CopyOnWriteArrayList<Subscriber> subscribers = new CopyOnWriteArrayList<>();
+    private final SnapshotSubscribers subscribers = new SnapshotSubscribers();
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong rolledBack = new AtomicLong();
@@ -77,23 +75,7 @@ public final class ModelCalibration implements AutoCloseable {
     private long lastEvaluation;
     private long lastGaugeUpdate;
     private long samplesSinceEvaluation;
-    private Probation probation;
-
-    /** The live watch after an automatic swap. */
-    private static final class Probation {
-        final long version;
-        final double expectedTop1;
-        final OutputQuality live = new OutputQuality();
-        int batches;
-
-        Probation(long version, double expectedTop1) {
-            this.version = version;
-            this.expectedTop1 = expectedTop1;
-        }
-    }
-
-    private record Subscriber(Consumer<CalibrationSnapshot> sink, long intervalNanos, long[] lastSent) {
-    }
+    private LiveWatch probation;
 
     public ModelCalibration(ScaleTarget target, ActivationSampler sampler, CalibrationSettings settings) {
         this.target = target;
@@ -171,9 +153,7 @@ public final class ModelCalibration implements AutoCloseable {
      * calibration thread: the sink must not block. Returns the handle that stops it.
      */
     public AutoCloseable subscribe(Consumer<CalibrationSnapshot> sink, java.time.Duration interval) {
-        Subscriber s = new Subscriber(sink, Math.max(MIN_PUBLISH_NANOS, interval.toNanos()), new long[]{0});
-        subscribers.add(s);
-        return () -> subscribers.remove(s);
+        return subscribers.add(sink, interval);
     }
 
     /**
@@ -267,7 +247,7 @@ public final class ModelCalibration implements AutoCloseable {
                     stats.advanceTime(now);
                     evaluate();
                 }
-                publish(now);
+                subscribers.publish(now, this::takeSnapshot);
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException | Error e) {
@@ -302,19 +282,14 @@ public final class ModelCalibration implements AutoCloseable {
         watch(c);
     }
 
-    /** Live quality after an automatic swap; rolls back when it drops below what the guard measured. */
+    /** Live quality after a watched swap; rolls back when it drops below what was expected. */
     private void watch(SampleCapture c) {
-        Probation p = probation;
-        if (p == null || c.scaleVersion() != p.version || c.outputs().isEmpty()) {
-            return;
-        }
-        guard.addLive(p.live, c.inputs(), c.outputs());
-        p.batches++;
-        if (p.batches >= settings.probationSamples()) {
+        LiveWatch w = probation;
+        if (w != null && w.observe(guard, c)) {
             probation = null;
-            if (p.live.top1Agreement() < p.expectedTop1 - settings.rollbackMargin()) {
-                rollbackNow("live quality dropped after version " + p.version + ": " + p.live
-                        + ", the guard measured top-1 " + p.expectedTop1);
+            String reason = w.rollbackReason(settings.rollbackMargin());
+            if (reason != null) {
+                rollbackNow(reason);
             }
         }
     }
@@ -392,6 +367,12 @@ public final class ModelCalibration implements AutoCloseable {
             return;
         }
         List<RetainedInputs.Batch> inputs = recent.snapshot();
+        String suspicious = RetainedInputs.suspicious(inputs);
+        if (suspicious != null) {
+            rejected.incrementAndGet();
+            event(CalibrationEvent.Kind.REJECTED, trigger + "; " + suspicious);
+            return;
+        }
         RefreshGuard.Verdict v = guard.judge(candidates.tables(), inputs, trusted, settings.promotionMinTop1());
         if (!v.accepted()) {
             rejected.incrementAndGet();
@@ -426,7 +407,7 @@ public final class ModelCalibration implements AutoCloseable {
         }
         samplesSinceChange = 0;
         samplesSinceAttempt = 0;
-        probation = watched ? new Probation(table.version(), expectedTop1) : null;
+        probation = watched ? new LiveWatch(table.version(), expectedTop1, settings.probationSamples()) : null;
         event(kind, detail);
         LOG.info("model '" + target.modelName() + "' now serves scale table v" + table.version() + " (" + kind + ": "
                 + detail + ")");
@@ -473,24 +454,6 @@ public final class ModelCalibration implements AutoCloseable {
         events.addLast(new CalibrationEvent(System.currentTimeMillis(), kind, activeVersion(), detail));
         if (kind != CalibrationEvent.Kind.POLICY_CHANGED) {
             LOG.info("model '" + target.modelName() + "': " + kind + " " + detail);
-        }
-    }
-
-    private void publish(long now) {
-        CalibrationSnapshot snapshot = null;
-        for (Subscriber s : subscribers) {
-            if (now - s.lastSent[0] < s.intervalNanos) {
-                continue;
-            }
-            if (snapshot == null) {
-                snapshot = takeSnapshot();
-            }
-            s.lastSent[0] = now;
-            try {
-                s.sink.accept(snapshot);
-            } catch (RuntimeException e) {
-                subscribers.remove(s);
-            }
         }
     }
 

@@ -10,7 +10,8 @@ import java.util.Map;
  * The shadow check every automatic change passes: candidate tables run on retained inputs (never
  * on the served model), and their outputs are compared with the float reference's. A refresh is
  * accepted only when the best candidate is at least as good as the active table on every measure
- * (top-1 agreement, cosine, SQNR) on the recent inputs and strictly better in SQNR there, and when on
+ * (top-1 agreement, cosine, SQNR) on the recent inputs and at least {@value #MIN_SQNR_GAIN_DB} dB
+ * better in SQNR there, and when on
  * the inputs the active table was accepted on its top-1 agreement falls by at most
  * {@value #TRUSTED_TOP1_TOLERANCE} (traffic may legitimately drift away from them, but a table fitted
  * to garbage collapses there). A promotion (no active table) needs an
@@ -24,6 +25,8 @@ final class RefreshGuard {
 
     /** Top-1 agreement a candidate may lose on the inputs the active table was accepted on. */
     static final double TRUSTED_TOP1_TOLERANCE = 0.1;
+    /** SQNR a refresh must gain on the recent inputs: smaller gains are noise and would churn versions. */
+    static final double MIN_SQNR_GAIN_DB = 1.0;
 
     private final ScaleTarget target;
     private final String output;
@@ -101,7 +104,7 @@ final class RefreshGuard {
         }
         LoadedModel activeModel = activeShadow();
         OutputQuality activeRecent = measure(activeModel, recent);
-        if (!best.notWorseThan(activeRecent) || !(best.sqnrDb() > activeRecent.sqnrDb())) {
+        if (!best.notWorseThan(activeRecent) || !(best.sqnrDb() >= activeRecent.sqnrDb() + MIN_SQNR_GAIN_DB)) {
             return new Verdict(false, "refused: " + bestMethod + " " + best + " vs active " + activeRecent,
                     bestMethod, bestTable, best, activeRecent);
         }

@@ -52,6 +52,37 @@ final class RetainedInputs {
         batches.clear();
     }
 
+    /**
+     * Why these inputs must not drive a change, or null: any non-finite input value, or more than a
+     * quarter of the batches with a constant input (all values equal, e.g. blank images). Such
+     * traffic may sit inside the active range, where range checks cannot see it.
+     */
+    static String suspicious(List<Batch> batches) {
+        int constant = 0;
+        for (Batch b : batches) {
+            for (var e : b.inputs.entrySet()) {
+                Tensor t = e.getValue();
+                if (t.type() != io.tare.server.engine.DataType.FLOAT || t.size() == 0) {
+                    continue;
+                }
+                float[] v = t.floats();
+                float first = v[0];
+                boolean same = true;
+                for (int i = 0; i < t.size(); i++) {
+                    if (!Float.isFinite(v[i])) {
+                        return "non-finite values in input '" + e.getKey() + "' of a recent batch";
+                    }
+                    same &= v[i] == first;
+                }
+                constant += same ? 1 : 0;
+            }
+        }
+        if (constant * 4 > batches.size()) {
+            return "degenerate inputs: " + constant + " of " + batches.size() + " recent batches are constant";
+        }
+        return null;
+    }
+
     /** A snapshot of the batches now held. */
     List<Batch> snapshot() {
         return new ArrayList<>(batches);
