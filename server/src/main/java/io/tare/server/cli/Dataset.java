@@ -1,7 +1,7 @@
 package io.tare.server.cli;
 
 import io.tare.client.data.TensorFiles;
-import io.tare.server.core.Datatype;
+import io.tare.client.data.Datatype;
 import io.tare.server.core.TensorData;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -44,7 +44,7 @@ final class Dataset {
     /** Rows {@code [first, first + count)} as one tensor named {@code name}. */
     TensorData batch(String name, int first, int count) {
         io.tare.client.data.TensorData slice = rows.sliceRows(first, count);
-        return new TensorData(name, Datatype.fromWire(slice.datatype().wireName()), slice.shape(), slice.data());
+        return new TensorData(name, slice.datatype(), slice.shape(), slice.data());
     }
 
     /** The whole file as integers (labels). */

@@ -6,7 +6,7 @@ import io.tare.server.backend.ModelInstance;
 import io.tare.server.backend.ModelSource;
 import io.tare.server.backend.onnxruntime.OnnxRuntimeBackend;
 import io.tare.proto.inference.ModelConfig;
-import io.tare.server.core.Datatype;
+import io.tare.client.data.Datatype;
 import io.tare.server.core.TensorData;
 import io.tare.server.core.TensorSpec;
 import java.io.IOException;

@@ -1,5 +1,7 @@
 package io.tare.server.core;
 
+import io.tare.client.data.Datatype;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.HashSet;
@@ -11,6 +13,24 @@ import java.util.Set;
  */
 public final class RequestValidator {
     private RequestValidator() {
+    }
+
+    /**
+     * Parses a client's datatype name. The enum is the client module's, so both sides of the
+     * protocol share one definition; an unknown or missing name is the client's error here.
+     *
+     * @throws TareException INVALID_ARG naming the accepted types
+     */
+    public static Datatype datatype(String wireName) {
+        if (wireName == null || wireName.isBlank()) {
+            throw TareException.invalid("tensor datatype is missing");
+        }
+        try {
+            return Datatype.fromWireName(wireName);
+        } catch (IllegalArgumentException e) {
+            throw TareException.invalid("unknown tensor datatype '" + wireName
+                    + "' (expected one of BOOL, UINT8..UINT64, INT8..INT64, FP16, BF16, FP32, FP64, BYTES)");
+        }
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.tare.server.core;
 
+import io.tare.client.data.Datatype;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;

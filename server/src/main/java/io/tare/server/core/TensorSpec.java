@@ -1,5 +1,7 @@
 package io.tare.server.core;
 
+import io.tare.client.data.Datatype;
+
 import java.util.Arrays;
 
 /**

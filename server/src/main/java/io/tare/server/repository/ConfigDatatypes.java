@@ -1,7 +1,7 @@
 package io.tare.server.repository;
 
 import io.tare.proto.inference.DataType;
-import io.tare.server.core.Datatype;
+import io.tare.client.data.Datatype;
 
 /** The one mapping between config.pbtxt's {@code TYPE_*} names and protocol datatypes. */
 final class ConfigDatatypes {

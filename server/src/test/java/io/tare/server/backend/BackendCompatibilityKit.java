@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tare.client.data.NpyReader;
 import io.tare.proto.inference.ModelConfig;
-import io.tare.server.core.Datatype;
+import io.tare.client.data.Datatype;
 import io.tare.server.core.ModelSignature;
 import io.tare.server.core.TareException;
 import io.tare.server.core.TensorData;

@@ -4,7 +4,7 @@ import io.tare.server.backend.Backend;
 import io.tare.server.backend.BackendModel;
 import io.tare.server.backend.ModelInstance;
 import io.tare.server.backend.ModelSource;
-import io.tare.server.core.Datatype;
+import io.tare.client.data.Datatype;
 import io.tare.server.core.ModelSignature;
 import io.tare.server.core.TensorData;
 import io.tare.server.core.TensorSpec;

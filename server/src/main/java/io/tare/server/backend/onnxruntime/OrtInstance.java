@@ -6,7 +6,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.tare.server.backend.ModelInstance;
-import io.tare.server.core.Datatype;
+import io.tare.client.data.Datatype;
 import io.tare.server.core.ErrorCode;
 import io.tare.server.core.ModelSignature;
 import io.tare.server.core.TareException;

@@ -1,7 +1,7 @@
 package io.tare.server.backend.onnxruntime;
 
 import ai.onnxruntime.OnnxJavaType;
-import io.tare.server.core.Datatype;
+import io.tare.client.data.Datatype;
 import io.tare.server.core.TareException;
 
 /** The one mapping between ONNX Runtime's Java types and the protocol's datatypes. */

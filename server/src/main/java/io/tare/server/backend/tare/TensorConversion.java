@@ -1,6 +1,6 @@
 package io.tare.server.backend.tare;
 
-import io.tare.server.core.Datatype;
+import io.tare.client.data.Datatype;
 import io.tare.server.core.ErrorCode;
 import io.tare.server.core.Shapes;
 import io.tare.server.core.TareException;

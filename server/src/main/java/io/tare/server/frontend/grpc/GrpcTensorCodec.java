@@ -6,9 +6,10 @@ import io.tare.proto.inference.InferParameter;
 import io.tare.proto.inference.InferTensorContents;
 import io.tare.proto.inference.ModelInferRequest;
 import io.tare.proto.inference.ModelInferResponse;
-import io.tare.server.core.Datatype;
+import io.tare.client.data.Datatype;
 import io.tare.server.core.InferenceRequest;
 import io.tare.server.core.InferenceResponse;
+import io.tare.server.core.RequestValidator;
 import io.tare.server.core.Shapes;
 import io.tare.server.core.TareException;
 import io.tare.server.core.TensorData;
@@ -41,7 +42,7 @@ public final class GrpcTensorCodec {
         List<TensorData> inputs = new ArrayList<>(request.getInputsCount());
         for (int i = 0; i < request.getInputsCount(); i++) {
             ModelInferRequest.InferInputTensor input = request.getInputs(i);
-            Datatype type = Datatype.fromWire(input.getDatatype());
+            Datatype type = RequestValidator.datatype(input.getDatatype());
             long[] shape = input.getShapeList().stream().mapToLong(Long::longValue).toArray();
             Shapes.elementCount(shape);
             ByteBuffer data;

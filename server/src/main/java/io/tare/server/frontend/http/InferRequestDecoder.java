@@ -3,9 +3,10 @@ package io.tare.server.frontend.http;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
-import io.tare.server.core.Datatype;
+import io.tare.client.data.Datatype;
 import io.tare.server.core.ErrorCode;
 import io.tare.server.core.InferenceRequest;
+import io.tare.server.core.RequestValidator;
 import io.tare.server.core.Shapes;
 import io.tare.server.core.TareException;
 import io.tare.server.core.TensorData;
@@ -167,7 +168,7 @@ final class InferRequestDecoder {
                 }
                 case "datatype" -> {
                     BoundedJson.require(p, JsonToken.VALUE_STRING, "the 'datatype' of " + in.label());
-                    in.datatype = Datatype.fromWire(p.getText());
+                    in.datatype = RequestValidator.datatype(p.getText());
                 }
                 case "shape" -> in.shape = readShape(p, in.label());
                 case "parameters" -> readInputParameters(p, in);
