@@ -9,6 +9,7 @@ import io.tare.server.backend.ModelInstance;
 import io.tare.client.data.Datatype;
 import io.tare.server.core.ErrorCode;
 import io.tare.server.core.ModelSignature;
+import io.tare.server.core.Shapes;
 import io.tare.server.core.TareException;
 import io.tare.server.core.TensorData;
 import io.tare.server.core.TensorSpec;
@@ -78,16 +79,13 @@ final class OrtInstance implements ModelInstance {
         Datatype type = signature.output(name).map(TensorSpec::datatype)
                 .orElseGet(() -> OrtTypes.toDatatype(tensor.getInfo().type, name));
         if (type == Datatype.BYTES) {
-            return new TensorData(name, type, shape, encodeStrings((String[]) flatStrings(tensor)));
+            return new TensorData(name, type, shape, encodeStrings(flatten(tensor.getValue())));
         }
         ByteBuffer bytes = tensor.getByteBuffer();
         return new TensorData(name, type, shape, bytes.order(ByteOrder.LITTLE_ENDIAN));
     }
 
-    private static Object flatStrings(OnnxTensor tensor) throws OrtException {
-        return tensor.getInfo().getShape().length == 1 ? tensor.getValue() : flatten(tensor.getValue());
-    }
-
+    /** ORT returns string tensors as nested arrays (or a lone String for rank 0): row-major order. */
     private static String[] flatten(Object nested) {
         List<String> out = new ArrayList<>();
         collect(nested, out);
@@ -106,7 +104,7 @@ final class OrtInstance implements ModelInstance {
 
     private static String[] decodeStrings(TensorData input) {
         ByteBuffer data = input.data();
-        int count = Math.toIntExact(io.tare.server.core.Shapes.elementCount(input.shape()));
+        int count = Math.toIntExact(Shapes.elementCount(input.shape()));
         String[] strings = new String[count];
         for (int i = 0; i < count; i++) {
             byte[] bytes = new byte[data.getInt()];
