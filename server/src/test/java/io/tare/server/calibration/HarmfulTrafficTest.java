@@ -9,6 +9,7 @@ import io.tare.client.TareClient;
 import io.tare.server.ServerOptions;
 import io.tare.server.TareServer;
 import io.tare.server.repository.ControlMode;
+import io.tare.server.engine.quant.ScaleTable;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -64,6 +65,8 @@ class HarmfulTrafficTest {
                 }
             }
             final long version = settled;
+            final ScaleTable settledTable = calibration.activeTable();
+            assertTrue(!settledTable.entries().isEmpty(), "the model has quantization points to guard");
             long rejectedBefore = calibration.rejected();
 
             record Phase(String name, String refusal, UnaryOperator<float[]> corrupt) {
@@ -80,8 +83,13 @@ class HarmfulTrafficTest {
                 long phaseEnd = System.nanoTime() + 6_000_000_000L;
                 long rejectedAtStart = calibration.rejected();
                 while (System.nanoTime() < phaseEnd) {
-                    assertEquals(version, send(client, model, images, next, phase.corrupt(), 20),
-                            phase.name() + " traffic changed the scales");
+                    long now = send(client, model, images, next, phase.corrupt(), 20);
+                    if (now != version) {
+                        // A refresh may still land early in a phase from the normal traffic left in the
+                        // window (seen once in ~10 runs); what must never happen is a table built from
+                        // the harmful traffic, so the active scales must stay those of normal traffic.
+                        assertPlausible(settledTable, calibration.activeTable(), phase.name());
+                    }
                 }
                 assertTrue(calibration.rejected() > rejectedAtStart, phase.name() + ": no refusal recorded");
                 List<CalibrationEvent> events = calibration.snapshot().get().events();
@@ -91,7 +99,7 @@ class HarmfulTrafficTest {
                 assertTrue(last.detail().contains(phase.refusal()), phase.name() + ": " + last.detail());
             }
             CalibrationSnapshot s = calibration.snapshot().get();
-            assertEquals(version, s.version());
+            assertPlausible(settledTable, calibration.activeTable(), "after all phases");
             assertTrue(s.rejected() > rejectedBefore);
             Thread.sleep(1500); // the metrics scan runs every second
             String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
@@ -99,6 +107,22 @@ class HarmfulTrafficTest {
             String line = metrics.lines().filter(l -> l.startsWith("tare_calibration_refreshes_total{model=\"guarded\","
                     + "outcome=\"rejected\"}")).findFirst().orElseThrow();
             assertTrue(Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)) >= s.rejected() - 0.5, line);
+        }
+    }
+
+    /**
+     * Every activation scale is finite, positive and within 4x of the one normal traffic settled on:
+     * zeros collapse a range (scale 1 on a ~0.02 tensor, 50x), 1000x traffic grows it ~1000x and
+     * NaN/Inf make it non-finite, so any table built from harmful traffic fails this.
+     */
+    private static void assertPlausible(ScaleTable settled, ScaleTable active, String when) {
+        for (var e : settled.entries().entrySet()) {
+            ScaleTable.Range now = active.get(e.getKey());
+            assertTrue(now != null, when + ": tensor " + e.getKey() + " lost its scale");
+            float ratio = now.scale() / e.getValue().scale();
+            assertTrue(Float.isFinite(now.scale()) && now.scale() > 0 && ratio > 0.25f && ratio < 4f,
+                    when + ": " + e.getKey() + " scale " + e.getValue().scale() + " -> " + now.scale()
+                            + " (version " + settled.version() + " -> " + active.version() + ")");
         }
     }
 
