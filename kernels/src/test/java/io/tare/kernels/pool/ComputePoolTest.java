@@ -1,9 +1,14 @@
 package io.tare.kernels.pool;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class ComputePoolTest {
@@ -58,5 +63,64 @@ class ComputePoolTest {
         t.join();
         assertEquals(true, pinned[0]);
         assertEquals(false, CpuAffinity.pinCurrentThread(-1));
+    }
+
+    /**
+     * The bug this pins down: a pool created by an already pinned thread (a model instance thread,
+     * a benchmark's caller) read that thread's one-CPU mask as "the CPUs", gave up pinning, and its
+     * worker inherited the caller's CPU, so two threads shared one core.
+     */
+    @Test
+    void aPinnedCallerGetsItsHelperOnAnotherCpu() throws Throwable {
+        int[] cpus = CpuAffinity.allowedCpus();
+        assumeTrue(cpus.length >= 2 && CpuAffinity.isSupported() && CpuAffinity.currentCpu() >= 0,
+                "needs two CPUs, sched_setaffinity and sched_getcpu");
+        for (int callerCpu : new int[] {cpus[0], cpus[1]}) {
+            onThread(() -> {
+                assertTrue(CpuAffinity.pinCurrentThread(callerCpu));
+                assertArrayEquals(cpus, CpuAffinity.allowedCpus(), "the process's CPUs, not the caller's");
+                try (ComputePool pool = new ComputePool(2, true)) {
+                    assertTrue(pool.isPinned());
+                    int[] ran = new int[2];
+                    for (int job = 0; job < 50; job++) {
+                        pool.run((worker, workers) -> ran[worker] = CpuAffinity.currentCpu());
+                        assertEquals(callerCpu, ran[0]);
+                        assertNotEquals(ran[0], ran[1], "helper on the caller's CPU in job " + job);
+                    }
+                }
+            });
+        }
+    }
+
+    @Test
+    void unpinnedWorkersAreNotConfinedToTheirCreatorsCpu() throws Throwable {
+        int[] cpus = CpuAffinity.allowedCpus();
+        assumeTrue(cpus.length >= 2 && CpuAffinity.isSupported(), "needs two CPUs and sched_setaffinity");
+        onThread(() -> {
+            assertTrue(CpuAffinity.pinCurrentThread(cpus[0]));
+            try (ComputePool pool = new ComputePool(2, false)) {
+                int[][] masks = new int[2][];
+                pool.run((worker, workers) -> masks[worker] = CpuAffinity.callerMask());
+                assertArrayEquals(new int[] {cpus[0]}, masks[0]);
+                assertArrayEquals(cpus, masks[1]);
+            }
+        });
+    }
+
+    /** Runs {@code body} on a fresh thread (so pinning does not leak into other tests), rethrowing. */
+    private static void onThread(Runnable body) throws Throwable {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread t = new Thread(() -> {
+            try {
+                body.run();
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        });
+        t.start();
+        t.join();
+        if (failure.get() != null) {
+            throw failure.get();
+        }
     }
 }
