@@ -26,6 +26,8 @@ class GemmParityTest {
     private static final int[][] SHAPES = {
             {1, 1, 1}, {1, 7, 13}, {7, 13, 16}, {13, 16, 31}, {4, 31, 64}, {5, 64, 127}, {3, 127, 7},
             {2, 1021, 17}, {1, 4096, 33}, {6, 4098, 16}, {64, 64, 64}, {65, 33, 1021}, {1, 768, 4098},
+            // Native AVX2 row-blocked path (>= 10 rows): 6-row tiles and every remainder, K blocks of 256.
+            {10, 257, 33}, {17, 600, 48}, {70, 516, 20},
     };
 
     static Stream<Kernels> tiers() {
@@ -110,7 +112,14 @@ class GemmParityTest {
     @MethodSource("tiers")
     void int8SaturationEdgesStayExactAtLongK(Kernels tier) {
         Gemm gemm = new Gemm(tier, null);
-        int m = 3, k = 4098, n = 31;
+        // 3 rows take the native tier's direct path, 13 its row-blocked one.
+        for (int m : new int[] {3, 13}) {
+            saturationEdges(gemm, tier, m);
+        }
+    }
+
+    private static void saturationEdges(Gemm gemm, Kernels tier, int m) {
+        int k = 4098, n = 31;
         byte[] a = new byte[m * k];
         byte[] b = new byte[k * n];
         java.util.Arrays.fill(a, (byte) 255);
@@ -128,8 +137,9 @@ class GemmParityTest {
             for (int kk = 0; kk < k; kk++) {
                 ref += 255L * b[kk * n + j];
             }
-            assertEquals(ref, c[j], tier.tier() + " column " + j);
-            assertEquals(ref, c[2 * n + j]);
+            for (int i = 0; i < m; i++) {
+                assertEquals(ref, c[i * n + j], tier.tier() + " row " + i + " column " + j);
+            }
         }
     }
 
