@@ -19,10 +19,18 @@
 
 #define NR 16
 
-enum { ISA_NONE = 0, ISA_AVX2 = 1, ISA_AVXVNNI = 2, ISA_AVX512VNNI = 3 };
+enum { ISA_NONE = 0, ISA_AVX2 = 1, ISA_AVXVNNI = 2, ISA_AVX512VNNI = 3, ISA_AMX = 4 };
+
+/* tare_amx.c */
+int tare_amx_available(void);
+void tare_int8_amx(const uint8_t *a, int lda, int m, int kp, const int8_t *b, int panels, int nvalid, int32_t *c,
+        int ldc);
 
 int tare_isa(void) {
     __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512vnni") && tare_amx_available()) {
+        return ISA_AMX;
+    }
     if (__builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw")
             && __builtin_cpu_supports("avx512f")) {
         return ISA_AVX512VNNI;
@@ -404,6 +412,13 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) static void int8_vnni512(
 void tare_int8(const uint8_t *a, int lda, int m, int kp, const int8_t *b, int panels, int nvalid, int32_t *c,
         int ldc, int isa) {
     switch (isa) {
+        case ISA_AMX:
+            /* A 16-row tile wastes most of its work below 8 rows: VNNI is faster there. */
+            if (m >= 8) {
+                tare_int8_amx(a, lda, m, kp, b, panels, nvalid, c, ldc);
+                break;
+            }
+            /* fall through */
         case ISA_AVX512VNNI: int8_vnni512(a, lda, m, kp, b, panels, nvalid, c, ldc); break;
         case ISA_AVXVNNI: int8_avxvnni(a, lda, m, kp, b, panels, nvalid, c, ldc); break;
         default: int8_avx2(a, lda, m, kp, b, panels, nvalid, c, ldc); break;

@@ -24,12 +24,12 @@ import java.util.Optional;
  * Vector API tier (or the scalar one without it): C would not beat them.
  *
  * <p>INT8 weights use the {@code K4_INTERLEAVED} layout with 16-column panels. The system
- * property {@value #ISA_PROPERTY} ({@code avx2}, {@code avxvnni}, {@code avx512vnni}) forces a
+ * property {@value #ISA_PROPERTY} ({@code avx2}, {@code avxvnni}, {@code avx512vnni}, {@code amx}) forces a
  * lower instruction set, so that tests can cover every kernel on a VNNI machine. Thread-safe.
  */
 public final class NativeKernels implements Kernels {
     public static final String ISA_PROPERTY = "tare.kernels.native.isa";
-    private static final String[] ISA_NAMES = {"none", "avx2", "avxvnni", "avx512vnni"};
+    private static final String[] ISA_NAMES = {"none", "avx2", "avxvnni", "avx512vnni", "amx"};
     private static final int PANEL = 16;
 
     private static final Loaded LOADED = Loaded.attempt();
