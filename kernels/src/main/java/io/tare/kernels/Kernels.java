@@ -17,8 +17,9 @@ import io.tare.kernels.tensor.DType;
  * summation order (FMA and blocking).
  *
  * <p><b>Rounding.</b> Quantization is ONNX QuantizeLinear's: {@code x / scale} in float, round half
- * to even, add the zero point, saturate to the type's range; NaN maps to 0 (Java's float-to-int
- * conversion of a NaN result), identically in every tier.
+ * to even, add the zero point, saturate to the type's range (infinities saturate); NaN maps to the
+ * zero point (what ONNX Runtime produces: NaN behaves as 0 before the zero point is added),
+ * identically in every tier.
  */
 public interface Kernels {
 
@@ -29,7 +30,7 @@ public interface Kernels {
 
     // ---- element-wise quantization ----
 
-    /** {@code q[i] = saturate(rint(x[i] / scale) + zeroPoint)} for an 8-bit {@code type}. */
+    /** {@code q[i] = saturate(rint(x[i] / scale) + zeroPoint)} for an 8-bit {@code type}; NaN gives {@code zeroPoint}. */
     void quantize(float[] x, int xOff, byte[] q, int qOff, int n, float scale, int zeroPoint, DType type);
 
     /** {@code x[i] = (q[i] - zeroPoint) * scale} for an 8-bit {@code type}. */
@@ -43,6 +44,14 @@ public interface Kernels {
 
     /** Sum of {@code n} bytes read as unsigned (u8) values. */
     int sumUnsigned(byte[] q, int off, int n);
+
+    /**
+     * In place, {@code x[i] = GELU(x[i]) = 0.5 x (1 + erf(x / sqrt 2))} (ONNX Gelu, approximate =
+     * "none"), within 2e-6 relative of {@link io.tare.kernels.gemm.Activation#gelu}, the scalar
+     * reference (itself within 1.2e-7 relative of the exact function), for |x| below 13; beyond
+     * that the negative side underflows towards 0 (|GELU| < 1e-37). NaN stays NaN.
+     */
+    void gelu(float[] x, int off, int n);
 
     // ---- GEMM block primitives: C[0..m, panels) over packed B ----
 

@@ -97,6 +97,11 @@ public final class NativeKernels implements Kernels {
     }
 
     @Override
+    public void gelu(float[] x, int off, int n) {
+        delegate.gelu(x, off, n);
+    }
+
+    @Override
     public int floatPanelWidth() {
         return delegate.floatPanelWidth();
     }

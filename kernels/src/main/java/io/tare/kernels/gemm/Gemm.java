@@ -13,20 +13,33 @@ import io.tare.kernels.tensor.QuantParams;
  * {@code ldc}. Work is split over the pool's workers by column panels; each worker walks
  * {@link #ROW_BLOCK}-row blocks of A so that a block stays in L2 while its panels pass over it.
  *
+ * <p>An {@link Epilogue#accumulating() accumulating} epilogue adds into C (residual adds): the
+ * products then go through an L2-sized scratch block, {@link #ROW_BLOCK} rows by at most
+ * {@link #COLUMN_BLOCK} columns, instead of being written into C directly.
+ *
  * <p><b>Threading.</b> Thread-safe; calls from several threads share the pool (taking turns).
- * Nothing is allocated per call except one small task object; INT8 scratch is thread-local,
+ * Nothing is allocated per call except one small task object; scratch is thread-local,
  * allocated on a thread's first call.
  */
 public final class Gemm {
     /** Rows of A per block. */
     public static final int ROW_BLOCK = 64;
-    /** Columns per INT8 scratch block: 64 x 256 ints = 64 KiB, L2-resident. */
-    private static final int INT8_COLUMN_BLOCK = 256;
+    /** Columns per scratch block: 64 x 256 ints or floats = 64 KiB, L2-resident. */
+    public static final int COLUMN_BLOCK = 256;
 
     private final Kernels kernels;
     private final ComputePool pool;
-    private final ThreadLocal<int[]> scratch = ThreadLocal.withInitial(() -> new int[ROW_BLOCK * INT8_COLUMN_BLOCK]);
-    private final ThreadLocal<float[]> rowSums = ThreadLocal.withInitial(() -> new float[ROW_BLOCK]);
+    private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
+
+    /** One thread's buffers: a raw block (int or float) and the epilogue's row buffers. */
+    private static final class Scratch {
+        final int[] ints = new int[ROW_BLOCK * COLUMN_BLOCK];
+        final float[] floats = new float[ROW_BLOCK * COLUMN_BLOCK];
+        final int[] acc = new int[COLUMN_BLOCK];
+        final float[] row = new float[COLUMN_BLOCK];
+        final float[] multipliers = new float[COLUMN_BLOCK];
+        final float[] rowSums = new float[ROW_BLOCK];
+    }
 
     /** @param pool the workers to split over, or null to run on the caller alone */
     public Gemm(Kernels kernels, ComputePool pool) {
@@ -58,7 +71,7 @@ public final class Gemm {
                 kernels.int8Layout());
     }
 
-    /** FP32 GEMM with bias/activation epilogue (no requantization). */
+    /** FP32 GEMM with bias/activation epilogue, stored or accumulated (no requantization). */
     public void sgemm(float[] a, int aOff, int lda, int m, PackedFloatMatrix b, float[] c, int cOff, int ldc,
             Epilogue ep) {
         if (b.panelWidth() != kernels.floatPanelWidth() && kernels.tier() != io.tare.kernels.KernelTier.SCALAR) {
@@ -68,18 +81,29 @@ public final class Gemm {
         requireFloatOutput(ep);
         int w = b.panelWidth();
         forPanels(b.panels(), (p0, p1) -> {
-            int j0 = p0 * w;
-            int j1 = Math.min(b.n(), p1 * w);
             for (int i0 = 0; i0 < m; i0 += ROW_BLOCK) {
                 int rows = Math.min(ROW_BLOCK, m - i0);
-                int cRow = cOff + i0 * ldc + j0;
-                kernels.sgemm(a, aOff + i0 * lda, lda, rows, b, p0, p1, c, cRow, ldc);
-                EpilogueWriter.floatInPlace(c, cRow, ldc, rows, j0, j1, ep);
+                int aRow = aOff + i0 * lda;
+                int cRow = cOff + i0 * ldc;
+                if (ep.accumulates()) {
+                    float[] block = scratch.get().floats;
+                    forColumnGroups(w, p0, p1, b.n(), (g0, g1, j0, j1, lds) -> {
+                        kernels.sgemm(a, aRow, lda, rows, b, g0, g1, block, 0, lds);
+                        EpilogueWriter.floatBlock(block, 0, lds, rows, j0, j1, ep, kernels, c, cRow + j0, ldc);
+                    });
+                } else {
+                    int j0 = p0 * w;
+                    kernels.sgemm(a, aRow, lda, rows, b, p0, p1, c, cRow + j0, ldc);
+                    if (!ep.isIdentity()) {
+                        EpilogueWriter.floatBlock(c, cRow + j0, ldc, rows, j0, Math.min(b.n(), p1 * w), ep, kernels, c,
+                                cRow + j0, ldc);
+                    }
+                }
             }
         });
     }
 
-    /** W8A32: FP32 activations times INT8 weights dequantized in registers, FP32 output. */
+    /** W8A32: FP32 activations times INT8 weights dequantized in registers, FP32 output (stored or accumulated). */
     public void w8a32(float[] a, int aOff, int lda, int m, PackedInt8Matrix b, float[] c, int cOff, int ldc,
             Epilogue ep) {
         checkInt8(b);
@@ -87,32 +111,42 @@ public final class Gemm {
         int w = b.panelWidth();
         boolean needSums = b.hasZeroPoints();
         forPanels(b.panels(), (p0, p1) -> {
-            int j0 = p0 * w;
-            int j1 = Math.min(b.n(), p1 * w);
-            float[] sums = needSums ? rowSums.get() : null;
+            Scratch s = scratch.get();
+            float[] sums = needSums ? s.rowSums : null;
             for (int i0 = 0; i0 < m; i0 += ROW_BLOCK) {
                 int rows = Math.min(ROW_BLOCK, m - i0);
+                int aRow = aOff + i0 * lda;
+                int cRow = cOff + i0 * ldc;
                 if (needSums) {
                     for (int i = 0; i < rows; i++) {
-                        float s = 0f;
+                        float sum = 0f;
                         for (int kk = 0; kk < b.k(); kk++) {
-                            s += a[aOff + (i0 + i) * lda + kk];
+                            sum += a[aRow + i * lda + kk];
                         }
-                        sums[i] = s;
+                        sums[i] = sum;
                     }
                 }
-                int cRow = cOff + i0 * ldc + j0;
-                kernels.w8a32(a, aOff + i0 * lda, lda, rows, b, p0, p1, c, cRow, ldc);
-                EpilogueWriter.w8a32InPlace(c, cRow, ldc, rows, 0, sums, j0, j1, b, ep);
+                if (ep.accumulates()) {
+                    forColumnGroups(w, p0, p1, b.n(), (g0, g1, j0, j1, lds) -> {
+                        kernels.w8a32(a, aRow, lda, rows, b, g0, g1, s.floats, 0, lds);
+                        EpilogueWriter.w8a32Block(s.floats, 0, lds, rows, sums, j0, j1, b, ep, kernels, c, cRow + j0,
+                                ldc);
+                    });
+                } else {
+                    int j0 = p0 * w;
+                    kernels.w8a32(a, aRow, lda, rows, b, p0, p1, c, cRow + j0, ldc);
+                    EpilogueWriter.w8a32Block(c, cRow + j0, ldc, rows, sums, j0, Math.min(b.n(), p1 * w), b, ep,
+                            kernels, c, cRow + j0, ldc);
+                }
             }
         });
     }
 
-    /** INT8 x INT8 with dequantize + bias + activation epilogue, FP32 output. */
+    /** INT8 x INT8 with dequantize + bias + activation epilogue, FP32 output (stored or accumulated). */
     public void int8(QuantizedRows a, PackedInt8Matrix b, float[] c, int cOff, int ldc, Epilogue ep) {
         requireFloatOutput(ep);
-        int8Blocks(a, b, (raw, lds, rows, i0, j0, j1) ->
-                EpilogueWriter.int8ToFloat(raw, lds, rows, i0, a, j0, j1, b, ep, c, cOff, ldc));
+        int8Blocks(a, b, (raw, lds, rows, i0, j0, j1, s) -> EpilogueWriter.int8ToFloat(raw, lds, rows, i0, a, j0, j1,
+                b, ep, kernels, s.acc, s.row, c, cOff, ldc));
     }
 
     /** INT8 x INT8 requantized to the epilogue's 8-bit output parameters (static INT8 chains). */
@@ -120,18 +154,18 @@ public final class Gemm {
         if (ep.output() == null) {
             throw new IllegalArgumentException("requantizing GEMM needs output parameters in its epilogue");
         }
-        int8Blocks(a, b, (raw, lds, rows, i0, j0, j1) ->
-                EpilogueWriter.int8ToInt8(raw, lds, rows, i0, a, j0, j1, b, ep, c, cOff, ldc));
+        int8Blocks(a, b, (raw, lds, rows, i0, j0, j1, s) -> EpilogueWriter.int8ToInt8(raw, lds, rows, i0, a, j0, j1,
+                b, ep, kernels, s.acc, s.row, s.multipliers, c, cOff, ldc));
     }
 
     /** Exact int32 {@code sum_k (a - za)(b - zb)} (ONNX MatMulInteger). */
     public void int8Exact(QuantizedRows a, PackedInt8Matrix b, int[] c, int cOff, int ldc) {
-        int8Blocks(a, b, (raw, lds, rows, i0, j0, j1) ->
+        int8Blocks(a, b, (raw, lds, rows, i0, j0, j1, s) ->
                 EpilogueWriter.int8ToInt32(raw, lds, rows, i0, a, j0, j1, b, c, cOff, ldc));
     }
 
     private interface BlockSink {
-        void accept(int[] raw, int lds, int rows, int rowBase, int j0, int j1);
+        void accept(int[] raw, int lds, int rows, int rowBase, int j0, int j1, Scratch scratch);
     }
 
     private void int8Blocks(QuantizedRows a, PackedInt8Matrix b, BlockSink sink) {
@@ -140,20 +174,32 @@ public final class Gemm {
             throw new IllegalArgumentException("A has k=" + a.k() + ", B has k=" + b.k());
         }
         int w = b.panelWidth();
-        int group = Math.max(1, INT8_COLUMN_BLOCK / w);
         int m = a.rows();
         forPanels(b.panels(), (p0, p1) -> {
-            int[] raw = scratch.get();
-            int lds = group * w;
+            Scratch s = scratch.get();
             for (int i0 = 0; i0 < m; i0 += ROW_BLOCK) {
                 int rows = Math.min(ROW_BLOCK, m - i0);
-                for (int g = p0; g < p1; g += group) {
-                    int g1 = Math.min(p1, g + group);
-                    kernels.int8(a.data(), i0 * a.stride(), a.stride(), rows, b, g, g1, raw, 0, lds);
-                    sink.accept(raw, lds, rows, i0, g * w, Math.min(b.n(), g1 * w));
-                }
+                int rowBase = i0;
+                forColumnGroups(w, p0, p1, b.n(), (g0, g1, j0, j1, lds) -> {
+                    kernels.int8(a.data(), rowBase * a.stride(), a.stride(), rows, b, g0, g1, s.ints, 0, lds);
+                    sink.accept(s.ints, lds, rows, rowBase, j0, j1, s);
+                });
             }
         });
+    }
+
+    private interface ColumnGroup {
+        /** Panels {@code [g0, g1)} = columns {@code [j0, j1)} (clipped to n), in a scratch block of row stride lds. */
+        void run(int g0, int g1, int j0, int j1, int lds);
+    }
+
+    /** Splits panels {@code [p0, p1)} into groups of at most {@link #COLUMN_BLOCK} columns (at least one panel). */
+    private static void forColumnGroups(int w, int p0, int p1, int n, ColumnGroup body) {
+        int group = Math.max(1, COLUMN_BLOCK / w);
+        for (int g = p0; g < p1; g += group) {
+            int g1 = Math.min(p1, g + group);
+            body.run(g, g1, g * w, Math.min(n, g1 * w), group * w);
+        }
     }
 
     private interface PanelRange {

@@ -187,6 +187,19 @@ public final class PackedInt8Matrix {
         return new PackedInt8Matrix(k, n, panelWidth, layout, data.clone(), columnSums, scales, zeroPoints);
     }
 
+    /** Column sums, scales and zero points as arrays, for the epilogue's vectorizable loops; never modified. */
+    int[] columnSumArray() {
+        return columnSums;
+    }
+
+    float[] scaleArray() {
+        return scales;
+    }
+
+    int[] zeroPointArray() {
+        return zeroPoints;
+    }
+
     public long byteSize() {
         return data.length;
     }

@@ -31,9 +31,10 @@ public final class ScalarKernels implements Kernels {
         }
     }
 
-    /** ONNX QuantizeLinear for one value: {@code saturate(rint(x / scale) + zeroPoint)}. */
+    /** ONNX QuantizeLinear for one value: {@code saturate(rint(x / scale) + zeroPoint)}; NaN gives the zero point. */
     public static int quantizeOne(float x, float scale, int zeroPoint, DType type) {
-        float r = (float) Math.rint(x / scale) + zeroPoint;
+        float v = x / scale;
+        float r = (v != v ? 0f : (float) Math.rint(v)) + zeroPoint;
         return (int) Math.max(type.qmin(), Math.min(type.qmax(), r));
     }
 
@@ -63,6 +64,13 @@ public final class ScalarKernels implements Kernels {
             s += q[off + i] & 0xFF;
         }
         return s;
+    }
+
+    @Override
+    public void gelu(float[] x, int off, int n) {
+        for (int i = 0; i < n; i++) {
+            x[off + i] = io.tare.kernels.gemm.Activation.gelu(x[off + i]);
+        }
     }
 
     @Override

@@ -157,12 +157,21 @@ class GemmParityTest {
                 Epilogue ep = Epilogue.of(bias, act);
                 float[] want = int8Float(ref, x, w, m, k, n, ep);
                 float[] got = int8Float(tier, x, w, m, k, n, ep);
-                // Same exact integers, same epilogue code: equal bit for bit.
-                assertArrayEquals(want, got, 0f, tier.tier() + " int8+" + act);
-
                 QuantParams out = QuantParams.perTensor(DType.INT8, 0.05f, 3);
-                assertArrayEquals(int8Requant(ref, x, w, m, k, n, ep.withRequantization(out)),
-                        int8Requant(tier, x, w, m, k, n, ep.withRequantization(out)), tier.tier() + " requant " + act);
+                byte[] wantQ = int8Requant(ref, x, w, m, k, n, ep.withRequantization(out));
+                byte[] gotQ = int8Requant(tier, x, w, m, k, n, ep.withRequantization(out));
+                if (act != Activation.GELU) {
+                    // Same exact integers, same epilogue code: equal bit for bit.
+                    assertArrayEquals(want, got, 0f, tier.tier() + " int8+" + act);
+                    assertArrayEquals(wantQ, gotQ, tier.tier() + " requant " + act);
+                } else {
+                    // GELU is the tier's own vectorized one: within its documented relative error,
+                    // and a requantized value may then round to the neighbouring step.
+                    for (int i = 0; i < want.length; i++) {
+                        assertEquals(want[i], got[i], 2e-6f * Math.abs(want[i]) + 1e-30f, tier.tier() + " int8+GELU");
+                        assertTrue(Math.abs(wantQ[i] - gotQ[i]) <= 1, tier.tier() + " requant GELU");
+                    }
+                }
 
                 float[] wantW = w8a32(ref, x, w, m, k, n, ep);
                 float[] gotW = w8a32(tier, x, w, m, k, n, ep);

@@ -32,7 +32,9 @@ class QuantizeParityTest {
         assertEquals(255, ScalarKernels.quantizeOne(200f, 1f, 128, DType.UINT8));
         assertEquals(0, ScalarKernels.quantizeOne(-200f, 1f, 128, DType.UINT8));
         assertEquals(130, ScalarKernels.quantizeOne(0.5f, 0.25f, 128, DType.UINT8));
-        assertEquals(0, ScalarKernels.quantizeOne(Float.NaN, 1f, 10, DType.UINT8));
+        // NaN lands on the zero point (ONNX Runtime's result), in every tier (checked below).
+        assertEquals(10, ScalarKernels.quantizeOne(Float.NaN, 1f, 10, DType.UINT8));
+        assertEquals(-7, ScalarKernels.quantizeOne(Float.NaN, 0.5f, -7, DType.INT8));
         assertEquals(127, ScalarKernels.quantizeOne(Float.POSITIVE_INFINITY, 1f, 0, DType.INT8));
     }
 
@@ -61,6 +63,23 @@ class QuantizeParityTest {
                         tier.quantize(x, 3, got, 1, n, scale, zp, type);
                         assertArrayEquals(want, got, tier.tier() + " n=" + n + " " + type + " zp=" + zp);
                     }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("tiers")
+    void nanQuantizesToTheZeroPointInVectorBodiesAndTails(Kernels tier) {
+        for (int n : Tiers.TAIL_SIZES) {
+            float[] x = new float[n];
+            java.util.Arrays.fill(x, Float.NaN);
+            for (DType type : new DType[] {DType.INT8, DType.UINT8}) {
+                int zp = type == DType.INT8 ? -5 : 200;
+                byte[] q = new byte[n];
+                tier.quantize(x, 0, q, 0, n, 0.1f, zp, type);
+                for (int i = 0; i < n; i++) {
+                    assertEquals(zp, type.fromByte(q[i]), tier.tier() + " n=" + n + " i=" + i + " " + type);
                 }
             }
         }
