@@ -43,10 +43,15 @@ public final class TareHttpClient implements AutoCloseable {
     private TareHttpClient(URI base, TareClientOptions options) {
         this.base = base;
         this.options = options;
-        this.http = HttpClient.newBuilder()
+        HttpClient.Builder builder = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(options.deadline())
-                .build();
+                .connectTimeout(options.deadline());
+        if (options.transportCallbacks()) {
+            // Completions run on the client's selector thread instead of hopping to a pool thread
+            // per response: a load generator's callbacks only record and send the next request.
+            builder.executor(Runnable::run);
+        }
+        this.http = builder.build();
     }
 
     /** Connects to "host:port" (or a full "http://host:port" URL) with default options. */

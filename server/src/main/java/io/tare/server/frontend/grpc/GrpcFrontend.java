@@ -3,6 +3,12 @@ package io.tare.server.frontend.grpc;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -21,11 +27,23 @@ import java.util.function.Supplier;
  * The gRPC endpoint: KServe v2 inference service, grpc.health.v1 and server reflection.
  * Handlers run directly on Netty's event loops (they only decode and enqueue), which BUILD-NOTES
  * measured at 84 µs p50 vs 122 µs through grpc's default executor.
+ *
+ * <p>Where epoll is available the server owns its event loops, which poll for a bounded time after
+ * each burst of work before they block ({@link SpinningSelectStrategy}): the answer a compute thread
+ * hands back then goes out without waking a blocked loop.
  */
 public final class GrpcFrontend implements AutoCloseable {
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+    /**
+     * How long an event loop keeps polling after its last I/O or task, in microseconds: long enough
+     * to see a batch-1 CNN answer (~250 µs here) come back. Overridden by {@value #EVENT_LOOP_SPIN_PROPERTY}.
+     */
+    public static final long DEFAULT_EVENT_LOOP_SPIN_MICROS = 300;
+    public static final String EVENT_LOOP_SPIN_PROPERTY = "tare.grpc.eventLoopSpinMicros";
 
     private final Server server;
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
     private final HealthStatusManager health = new HealthStatusManager();
 
     public GrpcFrontend(String host, int port, int maxMessageBytes, ModelRepository repository, RepositoryAdmin admin,
@@ -46,6 +64,18 @@ public final class GrpcFrontend implements AutoCloseable {
         if (calibration != null) {
             builder.addService(ServerInterceptors.intercept(new CalibrationGrpcService(calibration, auth),
                     new AuthorizationInterceptor()));
+        }
+        if (Epoll.isAvailable()) {
+            long spinNanos = Long.getLong(EVENT_LOOP_SPIN_PROPERTY, DEFAULT_EVENT_LOOP_SPIN_MICROS) * 1_000;
+            boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("tare-grpc-boss", true),
+                    EpollIoHandler.newFactory());
+            workers = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
+                    new DefaultThreadFactory("tare-grpc", true),
+                    EpollIoHandler.newFactory(0, SpinningSelectStrategy.factory(Math.max(0, spinNanos))));
+            builder.bossEventLoopGroup(boss).workerEventLoopGroup(workers).channelType(EpollServerSocketChannel.class);
+        } else {
+            boss = null; // grpc's shared default loops
+            workers = null;
         }
         server = builder.build();
     }
@@ -77,6 +107,11 @@ public final class GrpcFrontend implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             server.shutdownNow();
+        }
+        // grpc does not close loops it was given; the server has stopped using them by now
+        if (workers != null) {
+            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
     }
 }
