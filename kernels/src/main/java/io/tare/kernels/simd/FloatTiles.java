@@ -15,6 +15,84 @@ final class FloatTiles {
     private FloatTiles() {
     }
 
+    /**
+     * Six rows of A, 2 accumulators per row: 12 in flight, enough to hide FMA latency on two FMA
+     * pipes at both 256 and 512 bits, and with 2 B vectors and 1 broadcast still 15 registers, so
+     * AVX2's 16 do not spill. The main tile of {@link SimdKernels#sgemm}.
+     */
+    static void tile6(float[] a, int aOff, int lda, int k, float[] bd, int pb, float[] c, int cOff, int ldc,
+            int valid) {
+        FloatVector c00 = FloatVector.zero(FS);
+        FloatVector c01 = FloatVector.zero(FS);
+        FloatVector c10 = FloatVector.zero(FS);
+        FloatVector c11 = FloatVector.zero(FS);
+        FloatVector c20 = FloatVector.zero(FS);
+        FloatVector c21 = FloatVector.zero(FS);
+        FloatVector c30 = FloatVector.zero(FS);
+        FloatVector c31 = FloatVector.zero(FS);
+        FloatVector c40 = FloatVector.zero(FS);
+        FloatVector c41 = FloatVector.zero(FS);
+        FloatVector c50 = FloatVector.zero(FS);
+        FloatVector c51 = FloatVector.zero(FS);
+        int a0 = aOff;
+        int a1 = aOff + lda;
+        int a2 = aOff + 2 * lda;
+        int a3 = aOff + 3 * lda;
+        int a4 = aOff + 4 * lda;
+        int a5 = aOff + 5 * lda;
+        for (int kk = 0, bi = pb; kk < k; kk++, bi += NR) {
+            FloatVector b0 = FloatVector.fromArray(FS, bd, bi);
+            FloatVector b1 = FloatVector.fromArray(FS, bd, bi + FL);
+            FloatVector av = FloatVector.broadcast(FS, a[a0 + kk]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(FS, a[a1 + kk]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(FS, a[a2 + kk]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(FS, a[a3 + kk]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(FS, a[a4 + kk]);
+            c40 = av.fma(b0, c40);
+            c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(FS, a[a5 + kk]);
+            c50 = av.fma(b0, c50);
+            c51 = av.fma(b1, c51);
+        }
+        if (valid == NR) {
+            c00.intoArray(c, cOff);
+            c01.intoArray(c, cOff + FL);
+            c10.intoArray(c, cOff + ldc);
+            c11.intoArray(c, cOff + ldc + FL);
+            c20.intoArray(c, cOff + 2 * ldc);
+            c21.intoArray(c, cOff + 2 * ldc + FL);
+            c30.intoArray(c, cOff + 3 * ldc);
+            c31.intoArray(c, cOff + 3 * ldc + FL);
+            c40.intoArray(c, cOff + 4 * ldc);
+            c41.intoArray(c, cOff + 4 * ldc + FL);
+            c50.intoArray(c, cOff + 5 * ldc);
+            c51.intoArray(c, cOff + 5 * ldc + FL);
+        } else {
+            VectorMask<Float> m0 = FS.indexInRange(0, valid);
+            VectorMask<Float> m1 = FS.indexInRange(FL, valid);
+            c00.intoArray(c, cOff, m0);
+            c01.intoArray(c, cOff + FL, m1);
+            c10.intoArray(c, cOff + ldc, m0);
+            c11.intoArray(c, cOff + ldc + FL, m1);
+            c20.intoArray(c, cOff + 2 * ldc, m0);
+            c21.intoArray(c, cOff + 2 * ldc + FL, m1);
+            c30.intoArray(c, cOff + 3 * ldc, m0);
+            c31.intoArray(c, cOff + 3 * ldc + FL, m1);
+            c40.intoArray(c, cOff + 4 * ldc, m0);
+            c41.intoArray(c, cOff + 4 * ldc + FL, m1);
+            c50.intoArray(c, cOff + 5 * ldc, m0);
+            c51.intoArray(c, cOff + 5 * ldc + FL, m1);
+        }
+    }
+
     /** Four rows of A, 2 x 2 accumulators per row... 8 in all, enough to cover FMA latency. */
     static void tile4(float[] a, int aOff, int lda, int k, float[] bd, int pb, float[] c, int cOff, int ldc,
             int valid) {

@@ -204,6 +204,9 @@ public final class SimdKernels implements Kernels {
             int col = cOff + (p - panelFrom) * NR;
             int pb = b.panelOffset(p);
             int i = 0;
+            for (; i + 6 <= m; i += 6) {
+                FloatTiles.tile6(a, aOff + i * lda, lda, k, bd, pb, c, col + i * ldc, ldc, valid);
+            }
             for (; i + 4 <= m; i += 4) {
                 FloatTiles.tile4(a, aOff + i * lda, lda, k, bd, pb, c, col + i * ldc, ldc, valid);
             }
