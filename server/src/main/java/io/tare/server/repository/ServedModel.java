@@ -2,13 +2,13 @@ package io.tare.server.repository;
 
 import io.tare.proto.inference.ModelConfig;
 import io.tare.server.backend.BackendModel;
+import io.tare.server.backend.ResponseAnnotations;
 import io.tare.server.core.InferenceRequest;
 import io.tare.server.core.InferenceResponse;
 import io.tare.server.core.ModelSignature;
 import io.tare.server.core.RequestValidator;
 import io.tare.server.scheduler.ModelStats;
 import io.tare.server.scheduler.Scheduler;
-import io.tare.server.calibration.ResponseAnnotations;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
