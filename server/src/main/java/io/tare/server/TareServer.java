@@ -22,6 +22,7 @@ import io.tare.server.scheduler.ComputeThreadPinning;
 import io.vertx.core.Vertx;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.logging.Logger;
 
 /**
@@ -33,6 +34,7 @@ public final class TareServer implements AutoCloseable {
 
     private final Deque<AutoCloseable> resources = new ArrayDeque<>();
     private final ModelRepository repository;
+    private final ServerReadiness readiness;
     private final int httpPort;
     private final int grpcPort;
     private final int metricsPort;
@@ -49,6 +51,7 @@ public final class TareServer implements AutoCloseable {
             if (options.controlMode() == ControlMode.POLL) {
                 own(new RepositoryPoller(repository, options.modelRepository(), options.pollInterval()));
             }
+            readiness = new ServerReadiness(repository);
             AdminAuth auth = new AdminAuth(options.adminToken());
             RepositoryAdmin admin = own(new RepositoryAdmin(repository, auth));
             Vertx vertx = Vertx.vertx();
@@ -58,14 +61,16 @@ public final class TareServer implements AutoCloseable {
                     .map(ServedModel::backendModel).filter(m -> m instanceof Calibratable)
                     .map(m -> ((Calibratable) m).calibrationIfOn()).filter(java.util.Objects::nonNull).toList()));
             GrpcFrontend grpc = own(new GrpcFrontend(options.host(), options.grpcPort(), options.grpcMaxMessageBytes(),
-                    repository, admin, () -> true, calibration, auth));
+                    repository, admin, readiness::ready, calibration, auth));
             grpcPort = grpc.start();
-            grpc.setServing(true);
             HttpFrontend http = own(new HttpFrontend(vertx, repository, admin,
                     new HttpOptions(options.host(), options.httpPort(), options.httpMaxBodyBytes()), calibration, auth));
             httpPort = http.start();
             MetricsFrontend metricsFrontend = own(new MetricsFrontend(vertx, options.host(), options.metricsPort(), metrics));
             metricsPort = metricsFrontend.start();
+            // gRPC health and HTTP hold a flag rather than asking; owned last, so it stops first on close
+            own(readiness.publish(List.of(grpc::setServing, http::setServing), ServerReadiness.DEFAULT_PUBLISH_INTERVAL));
+            readiness.markStarted();
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -109,8 +114,20 @@ public final class TareServer implements AutoCloseable {
         return metricsPort;
     }
 
+    /** Whether the server is ready for inference now (what {@code /v2/health/ready} answers). */
+    public boolean ready() {
+        return readiness != null && readiness.ready();
+    }
+
+    /**
+     * Reports not ready at once (so load balancers drain), then stops the frontends and lets every
+     * model finish what it accepted.
+     */
     @Override
     public void close() {
+        if (readiness != null) {
+            readiness.markStopping();
+        }
         while (!resources.isEmpty()) {
             try {
                 resources.pop().close();
