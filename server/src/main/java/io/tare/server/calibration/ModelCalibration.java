@@ -46,8 +46,6 @@ public final class ModelCalibration implements AutoCloseable {
      */
     static final List<String> GUARDED_METHODS = List.of("minmax", "percentile-99.99", "mse");
     private static final int EVENTS_KEPT = 32;
-    /** Sampled batches an online (cold start) model needs before promotion. */
-    static final int PROMOTION_MIN_SAMPLES = 32;
     private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
     private static final long METRICS_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(2);
 
@@ -76,6 +74,7 @@ public final class ModelCalibration implements AutoCloseable {
     private long lastGaugeUpdate;
     private long samplesSinceEvaluation;
     private LiveWatch probation;
+    private final ColdStartEvidence coldStart = new ColdStartEvidence();
 
     public ModelCalibration(ScaleTarget target, ActivationSampler sampler, CalibrationSettings settings) {
         this.target = target;
@@ -279,6 +278,7 @@ public final class ModelCalibration implements AutoCloseable {
         samplesSinceChange++;
         samplesSinceAttempt++;
         samplesSinceEvaluation++;
+        coldStart.sampled();
         watch(c);
     }
 
@@ -331,8 +331,8 @@ public final class ModelCalibration implements AutoCloseable {
         }
         if (target.activeTable() == null) {
             // a promotion fixes scales for all later traffic with nothing to compare against: it
-            // waits for more evidence than a refresh does
-            if (s.policy() == CalibrationPolicy.ONLINE && samplesSinceChange >= PROMOTION_MIN_SAMPLES) {
+            // needs two stretches of traffic that agree (ColdStartEvidence)
+            if (s.policy() == CalibrationPolicy.ONLINE && coldStart.due(samplesSinceChange, s.retainedInputs())) {
                 attempt("cold start: " + samplesSinceChange + " sampled batches");
             }
             return;
@@ -379,8 +379,15 @@ public final class ModelCalibration implements AutoCloseable {
             event(CalibrationEvent.Kind.REJECTED, trigger + "; " + v.reason());
             return;
         }
-        accepted.incrementAndGet();
         boolean promotion = active == null;
+        if (promotion) {
+            String waiting = coldStart.offer(v.table());
+            if (waiting != null) {
+                event(CalibrationEvent.Kind.PROMOTION_PENDING, trigger + "; " + waiting + "; " + v.reason());
+                return;
+            }
+        }
+        accepted.incrementAndGet();
         trusted = inputs;
         swap(v.table(), promotion ? "promotion" : "auto", promotion ? CalibrationEvent.Kind.PROMOTED
                 : CalibrationEvent.Kind.ACCEPTED, trigger + "; " + v.reason(), v.candidate().top1Agreement());
@@ -397,6 +404,7 @@ public final class ModelCalibration implements AutoCloseable {
         // a client's table is held to the bar of the table it replaces, measured before the swap
         double expectedTop1 = !watched ? Double.NaN : Double.isNaN(guardTop1) ? lastTop1() : guardTop1;
         target.install(table);
+        coldStart.clear();
         history.installed(table, source);
         List<TensorReport> reports = stats.reports(List.of());
         for (TensorReport r : reports) {
@@ -432,6 +440,7 @@ public final class ModelCalibration implements AutoCloseable {
         ScaleTable restored = new ScaleTable(activeVersion() + 1, previous.get().table().entries());
         rolledBack.incrementAndGet();
         target.install(restored);
+        coldStart.clear();
         history.installed(restored, "rollback to v" + previous.get().table().version());
         for (TensorReport r : stats.reports(List.of())) {
             ScaleTable.Range range = restored.get(r.tensor());
