@@ -46,24 +46,7 @@ public final class NpyReader {
      * @param source named in error messages
      */
     public static TensorData read(InputStream in, String source) throws IOException {
-        byte[] prefix = in.readNBytes(8);
-        if (prefix.length < 8 || !startsWithMagic(prefix)) {
-            throw new IOException(source + ": not a .npy file (bad magic)");
-        }
-        int major = prefix[6] & 0xFF;
-        int headerLength = switch (major) {
-            case 1 -> readLittleEndian(in, 2, source);
-            case 2, 3 -> readLittleEndian(in, 4, source);
-            default -> throw new IOException(source + ": unsupported .npy format version " + major + "."
-                    + (prefix[7] & 0xFF));
-        };
-        byte[] headerBytes = in.readNBytes(headerLength);
-        if (headerBytes.length < headerLength) {
-            throw new IOException(source + ": truncated .npy header");
-        }
-        // Version 3 only widens the header's encoding to UTF-8; ASCII is a subset of it.
-        String header = new String(headerBytes, StandardCharsets.UTF_8);
-        Header parsed = parseHeader(header, source);
+        Header parsed = readHeader(in, source);
         long elements = Shapes.elementCount(parsed.shape);
         long byteCount = Math.multiplyExact(elements, parsed.datatype.byteSize());
         if (byteCount > Integer.MAX_VALUE - 16) {
@@ -84,10 +67,48 @@ public final class NpyReader {
         return new TensorData(parsed.datatype, parsed.shape, body);
     }
 
-    private record Header(Datatype datatype, boolean bigEndian, long[] shape) {
+    /**
+     * Reads only the header of the {@code .npy} array at the start of {@code in}, which is left at the
+     * first byte of the body: for readers that stream a large body instead of holding it.
+     *
+     * @param source named in error messages
+     * @throws IOException when {@code in} does not start with a supported {@code .npy} header
+     */
+    public static Header readHeader(InputStream in, String source) throws IOException {
+        byte[] prefix = in.readNBytes(8);
+        if (prefix.length < 8 || !startsWithMagic(prefix)) {
+            throw new IOException(source + ": not a .npy file (bad magic)");
+        }
+        int major = prefix[6] & 0xFF;
+        int lengthBytes = switch (major) {
+            case 1 -> 2;
+            case 2, 3 -> 4;
+            default -> throw new IOException(source + ": unsupported .npy format version " + major + "."
+                    + (prefix[7] & 0xFF));
+        };
+        int headerLength = readLittleEndian(in, lengthBytes, source);
+        byte[] headerBytes = in.readNBytes(headerLength);
+        if (headerBytes.length < headerLength) {
+            throw new IOException(source + ": truncated .npy header");
+        }
+        // Version 3 only widens the header's encoding to UTF-8; ASCII is a subset of it.
+        String header = new String(headerBytes, StandardCharsets.UTF_8);
+        return parseHeader(header, source, 8L + lengthBytes + headerLength);
     }
 
-    private static Header parseHeader(String header, String source) throws IOException {
+    /**
+     * A {@code .npy} header.
+     *
+     * @param datatype   element type
+     * @param bigEndian  whether the body's elements are big-endian (they must be swapped to the
+     *                   little-endian layout of {@link TensorData})
+     * @param shape      array shape (C order), a new array for every header read
+     * @param bodyOffset bytes from the start of the file to the first element
+     */
+    public record Header(Datatype datatype, boolean bigEndian, long[] shape, long bodyOffset) {
+    }
+
+    private static Header parseHeader(String header, String source, long bodyOffset) throws IOException {
         Matcher descr = DESCR.matcher(header);
         Matcher fortran = FORTRAN.matcher(header);
         Matcher shape = SHAPE.matcher(header);
@@ -117,7 +138,7 @@ public final class NpyReader {
             default -> throw new IOException(source + ": unsupported .npy dtype '" + type
                     + "' (supported: f4 f8 i1 i4 i8 u1 b1)");
         };
-        return new Header(datatype, bigEndian, parseShape(shape.group(1), source));
+        return new Header(datatype, bigEndian, parseShape(shape.group(1), source), bodyOffset);
     }
 
     private static long[] parseShape(String tuple, String source) throws IOException {

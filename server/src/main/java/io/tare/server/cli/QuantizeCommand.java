@@ -15,9 +15,12 @@ final class QuantizeCommand {
 
     static final String USAGE = """
             tare quantize --model in.onnx --calibration X --output out.onnx [flags]
-              --calibration FILE       float32 samples: raw little-endian .f32 (needs --shape unless the model
-                                       input's sample shape is fixed) or .npy <f4 [N, ...]
-              --shape D1,D2,...        shape of one sample, without the batch dimension (e.g. 1,28,28)
+              --calibration FILE|DIR   samples: for a model with one input a .npy [N, ...] or a raw little-endian
+                                       file (.f32/.i64/.i32, needs --shape unless the input's sample shape is
+                                       fixed); for several inputs a directory with one such file per input,
+                                       named after it: input_ids.npy, attention_mask.npy, token_type_ids.npy
+                                       (characters other than letters, digits, . _ - become _)
+              --shape D1,D2,...        shape of one sample of each raw file, without the batch dimension (1,28,28)
               --method M               minmax | percentile | entropy | mse (default entropy)
               --percentile P           for --method percentile (default 99.999)
               --per-channel            weights per output channel (default per tensor)
@@ -26,7 +29,9 @@ final class QuantizeCommand {
               --smooth ALPHA           SmoothQuant activation smoothing with migration strength ALPHA in [0,1]
               --bias-correction        subtract the expected output shift of quantized weights from each bias
               --equalize               cross-layer equalization of Conv/Gemm -> [Relu] -> Conv/Gemm chains
-              --data FILE --labels FILE  evaluation data (same format as calibration) and labels (.u8 or .npy)
+              --data FILE|DIR --labels FILE  evaluation data (same layout as --calibration) and labels (.u8 or .npy)
+              --mean-pool INPUT        compare outputs mean-pooled over axis 1 where mask input INPUT is non-zero
+                                       (sentence embeddings of a transformer encoder: --mean-pool attention_mask)
               --accuracy-budget B      keep the most sensitive layers FP32 until top-1 loss <= B (needs --data/--labels)
               --sqnr-target DB         keep the most sensitive layers FP32 until output SQNR >= DB
               --weights-int4 GROUP     Gemm/MatMul weights INT4 weight-only, blocks of GROUP (32, 128); opset 21
@@ -43,7 +48,7 @@ final class QuantizeCommand {
 
     private static final Set<String> VALUED = Set.of("model", "calibration", "shape", "method", "percentile",
             "activation-type", "smooth", "data", "labels", "accuracy-budget", "sqnr-target", "weights-int4", "output",
-            "trt-cache", "report", "weights-kmeans", "batch", "threads", "calibration-samples", "eval-samples", "sensitivity-samples");
+            "trt-cache", "report", "weights-kmeans", "mean-pool", "batch", "threads", "calibration-samples", "eval-samples", "sensitivity-samples");
     private static final Set<String> SWITCHES = Set.of("per-channel", "reduce-range", "bias-correction", "equalize",
             "compare-methods", "sensitivity", "quiet", "engine-check");
 
@@ -67,6 +72,7 @@ final class QuantizeCommand {
                 .equalize(f.isOn("equalize"))
                 .data(path(f, "data"))
                 .labels(path(f, "labels"))
+                .meanPool(f.get("mean-pool", null))
                 .accuracyBudget(number(f, "accuracy-budget", Double.NaN))
                 .sqnrTarget(number(f, "sqnr-target", Double.NaN))
                 .int4Group(f.getInt("weights-int4", 0))
@@ -102,6 +108,11 @@ final class QuantizeCommand {
             System.out.printf(Locale.ROOT, "calibration: %d samples in %.1f s%n", r.calibrationSamples(), r.calibrationSeconds());
         }
         r.transforms().forEach(t -> System.out.println(t));
+        for (QuantizationReport.Smoothing sm : r.smoothing().subList(0, Math.min(6, r.smoothing().size()))) {
+            System.out.printf(Locale.ROOT, "  smoothing %-48s SQNR %.1f -> %.1f dB, channel spread %.1f -> %.1f (%s)%n",
+                    sm.activation(), sm.sqnrBeforeDb(), sm.sqnrAfterDb(), sm.spreadBefore(), sm.spreadAfter(),
+                    String.join(", ", sm.layers()));
+        }
         String accuracy = Double.isNaN(e.fp32Accuracy()) ? "accuracy n/a (no --labels)"
                 : String.format(Locale.ROOT, "accuracy %.4f (FP32 %.4f)", e.score().accuracy(), e.fp32Accuracy());
         System.out.printf(Locale.ROOT, "ONNX Runtime on the export, %d samples of %s: %s, output SQNR %.1f dB,"

@@ -31,11 +31,11 @@ public final class ActivationRecorder {
     }
 
     /**
-     * @param maxSamples stop after this many samples (the whole file when larger)
+     * @param maxSamples stop after this many samples (the whole set when larger)
      * @throws QuantizeException on bad data (see {@link SampleFile}) or a model ORT refuses
      */
-    public static Calibration record(ModelProto model, ModelInput input, List<QuantizableLayer> layers, SampleFile data,
-                                     int batchSize, long maxSamples, int threads, ProgressBar progress) {
+    public static Calibration record(ModelProto model, List<QuantizableLayer> layers, SampleSet data, int batchSize,
+                                     long maxSamples, int threads, ProgressBar progress) {
         long start = System.nanoTime();
         GraphProto g = model.getGraph();
         Set<String> tensors = FloatTensors.of(g);
@@ -52,32 +52,30 @@ public final class ActivationRecorder {
             }
         }
         Set<String> fetched = new LinkedHashSet<>(tensors);
-        fetched.remove(input.name());
+        fetched.removeAll(data.inputs().names());
         byte[] probe = withOutputs(model, fetched).toByteArray();
-        int batch = Math.min(batchSize, input.maxBatch());
+        int batch = Math.min(batchSize, data.inputs().maxBatch());
         long total = Math.min(maxSamples, data.sampleCount());
-        float[] buffer = new float[batch * data.sampleElements()];
-        long[] inputShape = new long[data.sampleShape().length + 1];
-        for (int i = 1; i < inputShape.length; i++) {
-            inputShape[i] = data.sampleShape()[i - 1];
-        }
         data.rewind();
         long done = 0;
         progress.start(total);
-        try (OrtModelRunner runner = new OrtModelRunner(probe, input.name(), threads, "the FP32 model")) {
+        try (OrtModelRunner runner = new OrtModelRunner(probe, threads, "the FP32 model")) {
             while (done < total) {
-                int n = data.read(buffer, (int) Math.min(batch, total - done));
-                if (n == 0) {
+                SampleSet.Batch b = data.read((int) Math.min(batch, total - done));
+                if (b.samples() == 0) {
                     break;
                 }
-                int len = n * data.sampleElements();
-                inputShape[0] = n;
-                observe(input.name(), buffer, len, inputShape, histograms, channels, lastAxis);
-                for (Map.Entry<String, OrtModelRunner.Output> e : runner.run(buffer, n, data.sampleShape(), fetched).entrySet()) {
+                for (SampleSet.InputBatch in : b.inputs().values()) {
+                    if (histograms.containsKey(in.input().name())) {
+                        float[] x = in.floats();
+                        observe(in.input().name(), x, x.length, in.shape(), histograms, channels, lastAxis);
+                    }
+                }
+                for (Map.Entry<String, OrtModelRunner.Output> e : runner.run(b, fetched).entrySet()) {
                     OrtModelRunner.Output o = e.getValue();
                     observe(e.getKey(), o.data(), o.length(), o.shape(), histograms, channels, lastAxis);
                 }
-                done += n;
+                done += b.samples();
                 progress.update(done);
             }
         }

@@ -3,9 +3,11 @@ package io.tare.server.quantize;
 import io.tare.proto.onnx.ModelProto;
 import io.tare.proto.onnx.NodeProto;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
  * SmoothQuant (Xiao et al., 2023): activations with a few large channels quantize badly per tensor,
@@ -26,11 +28,31 @@ import java.util.Map;
  */
 final class ActivationSmoothing {
 
+    /**
+     * One smoothed activation, for the report.
+     *
+     * @param activation   the activation as calibrated before smoothing
+     * @param quantizedAs  the value the smoothed layers read afterwards (the same name when folded into
+     *                     the producer, {@code <activation>_smoothed} behind an inserted Mul)
+     * @param layers       the layers reading it, whose weights absorbed {@code s}
+     * @param folded       whether the division was folded into the producer (no extra op)
+     * @param spreadBefore largest per-channel |max| over the median one, before smoothing: how far
+     *                     outlier channels stretch a per-tensor range
+     * @param spreadAfter  the same after dividing by {@code s}
+     */
+    record Smoothed(String activation, String quantizedAs, List<String> layers, boolean folded, double spreadBefore,
+                    double spreadAfter) {
+    }
+
+    /** The smoothed model and what was smoothed. */
+    record Result(ModelProto model, List<Smoothed> smoothed) {
+    }
+
     private ActivationSmoothing() {
     }
 
-    static ModelProto apply(ModelProto model, List<QuantizableLayer> layers, Calibration cal, double alpha,
-                            List<String> transforms) {
+    static Result apply(ModelProto model, List<QuantizableLayer> layers, Calibration cal, double alpha,
+                        List<String> transforms) {
         GraphIndex g = new GraphIndex(model);
         Map<String, List<QuantizableLayer>> byActivation = new LinkedHashMap<>();
         for (QuantizableLayer l : layers) {
@@ -40,6 +62,7 @@ final class ActivationSmoothing {
         }
         int folded = 0;
         int muls = 0;
+        List<Smoothed> smoothed = new ArrayList<>();
         for (Map.Entry<String, List<QuantizableLayer>> e : byActivation.entrySet()) {
             String x = e.getKey();
             List<QuantizableLayer> readers = e.getValue();
@@ -64,16 +87,32 @@ final class ActivationSmoothing {
             for (QuantizableLayer l : readers) {
                 CrossLayerEqualization.scale(g.floats(l.weight()), l.weightDims(), l.inputAxis(), s, false);
             }
+            double[] after = new double[channels];
+            for (int j = 0; j < channels; j++) {
+                after[j] = xMax[j] / s[j];
+            }
+            List<String> names = readers.stream().map(QuantizableLayer::name).toList();
             if (foldIntoProducer(g, x, readers, layers, s)) {
                 folded++;
+                smoothed.add(new Smoothed(x, x, names, true, spread(xMax), spread(after)));
             } else {
-                insertMul(g, x, readers, s);
+                smoothed.add(new Smoothed(x, insertMul(g, x, readers, s), names, false, spread(xMax), spread(after)));
                 muls++;
             }
         }
         transforms.add(String.format("SmoothQuant smoothing (alpha %.2f): %d activations, %d folded into the producing op,"
                 + " %d through an inserted Mul", alpha, folded + muls, folded, muls));
-        return g.build();
+        return new Result(g.build(), smoothed);
+    }
+
+    /** Largest over median of per-channel |max| (channels that never fire do not count). */
+    static double spread(float[] channelMax) {
+        return spread(IntStream.range(0, channelMax.length).mapToDouble(j -> channelMax[j]).toArray());
+    }
+
+    static double spread(double[] channelMax) {
+        double[] live = Arrays.stream(channelMax).filter(v -> v > 0).sorted().toArray();
+        return live.length == 0 ? 1 : live[live.length - 1] / live[live.length / 2];
     }
 
     private static boolean foldIntoProducer(GraphIndex g, String x, List<QuantizableLayer> readers, List<QuantizableLayer> layers,
@@ -130,7 +169,8 @@ final class ActivationSmoothing {
         return false;
     }
 
-    private static void insertMul(GraphIndex g, String x, List<QuantizableLayer> readers, double[] s) {
+    /** @return the name of the smoothed value the readers now take */
+    private static String insertMul(GraphIndex g, String x, List<QuantizableLayer> readers, double[] s) {
         float[] inv = new float[s.length];
         for (int j = 0; j < s.length; j++) {
             inv[j] = (float) (1 / s[j]);
@@ -147,5 +187,6 @@ final class ActivationSmoothing {
             NodeProto n = g.node(l.nodeIndex());
             g.replaceNode(l.nodeIndex(), n.toBuilder().setInput(0, smoothed).build());
         }
+        return smoothed;
     }
 }

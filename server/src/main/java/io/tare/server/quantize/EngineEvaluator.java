@@ -26,9 +26,9 @@ public final class EngineEvaluator {
     /**
      * @throws QuantizeException when the engine cannot load or run the model (the message says why)
      */
-    public static OrtEvaluator.Outputs run(ModelProto model, ModelInput input, String output, SampleFile data, long maxSamples,
-                                           int[] labels, int batchSize) {
-        return run(load(model, EngineOptions.DEFAULT, "the export"), input, output, data, maxSamples, labels, batchSize);
+    public static OrtEvaluator.Outputs run(ModelProto model, String output, SampleSet data, long maxSamples, int[] labels,
+                                           String meanPool, int batchSize) {
+        return run(load(model, EngineOptions.DEFAULT, "the export"), output, data, maxSamples, labels, meanPool, batchSize);
     }
 
     /**
@@ -37,12 +37,12 @@ public final class EngineEvaluator {
      * {@link ScaleTable} built from calibration's uint8 scales, the path online calibration
      * refreshes while serving. It has no per-layer FP32 override, so it always quantizes every layer.
      */
-    public static OrtEvaluator.Outputs runStatic(ModelProto fp32, Map<String, ScaleZeroPoint> uint8, ModelInput input,
-                                                 String output, SampleFile data, long maxSamples, int[] labels, int batchSize) {
+    public static OrtEvaluator.Outputs runStatic(ModelProto fp32, Map<String, ScaleZeroPoint> uint8, String output, SampleSet data,
+                                                 long maxSamples, int[] labels, String meanPool, int batchSize) {
         Map<String, ScaleTable.Range> ranges = new LinkedHashMap<>();
         uint8.forEach((k, v) -> ranges.put(k, new ScaleTable.Range(v.scale(), v.zeroPoint())));
         LoadedModel loaded = load(fp32, EngineOptions.DEFAULT.withStatic(new ScaleTable(1, ranges)), "the FP32 model in static mode");
-        return run(loaded, input, output, data, maxSamples, labels, batchSize);
+        return run(loaded, output, data, maxSamples, labels, meanPool, batchSize);
     }
 
     private static LoadedModel load(ModelProto model, EngineOptions options, String what) {
@@ -53,50 +53,40 @@ public final class EngineEvaluator {
         }
     }
 
-    private static OrtEvaluator.Outputs run(LoadedModel loaded, ModelInput input, String output, SampleFile data, long maxSamples,
-                                            int[] labels, int batchSize) {
+    private static OrtEvaluator.Outputs run(LoadedModel loaded, String output, SampleSet data, long maxSamples, int[] labels,
+                                            String meanPool, int batchSize) {
         long total = Math.min(maxSamples, data.sampleCount());
-        int batch = Math.min(batchSize, input.maxBatch());
-        int elements = data.sampleElements();
-        float[] buffer = new float[batch * elements];
-        float[] values = null;
-        int width = -1;
-        int done = 0;
-        int correct = 0;
+        int batch = Math.min(batchSize, data.inputs().maxBatch());
+        OutputCollector collected = new OutputCollector(total, labels, meanPool);
+        long done = 0;
         data.rewind();
         while (done < total) {
-            int n = data.read(buffer, (int) Math.min(batch, total - done));
-            if (n == 0) {
+            SampleSet.Batch b = data.read((int) Math.min(batch, total - done));
+            if (b.samples() == 0) {
                 break;
             }
-            int[] shape = new int[data.sampleShape().length + 1];
-            shape[0] = n;
-            System.arraycopy(data.sampleShape(), 0, shape, 1, shape.length - 1);
+            Map<String, Tensor> feeds = new LinkedHashMap<>();
+            b.inputs().forEach((name, in) -> feeds.put(name, tensor(in)));
             Tensor out;
             try {
-                out = loaded.run(Map.of(input.name(), Tensor.ofFloats(shape, Arrays.copyOf(buffer, n * elements)))).get(output);
+                out = loaded.run(feeds).get(output);
             } catch (EngineException e) {
                 throw new QuantizeException("Tare's engine failed on the export: " + e.getMessage(), e);
             }
-            float[] o = out.floats();
-            if (values == null) {
-                width = out.size() / n;
-                values = new float[Math.toIntExact(total * width)];
-            }
-            System.arraycopy(o, 0, values, done * width, n * width);
-            if (labels != null) {
-                for (int s = 0; s < n; s++) {
-                    if (OutputComparison.argMax(o, s * width, width) == labels[done + s]) {
-                        correct++;
-                    }
-                }
-            }
-            done += n;
+            long[] shape = Arrays.stream(out.shape()).asLongStream().toArray();
+            collected.add(out.floats(), shape, b);
+            done += b.samples();
         }
-        if (done == 0) {
-            throw new QuantizeException(data.path() + " holds no samples");
-        }
-        return new OrtEvaluator.Outputs(done * width == values.length ? values : Arrays.copyOf(values, done * width), done,
-                labels == null ? Double.NaN : (double) correct / done);
+        return collected.finish(data.path().toString());
+    }
+
+    private static Tensor tensor(SampleSet.InputBatch in) {
+        int[] shape = Arrays.stream(in.shape()).mapToInt(Math::toIntExact).toArray();
+        return switch (in.datatype()) {
+            case FP32 -> Tensor.ofFloats(shape, in.floats());
+            case INT64 -> Tensor.ofLongs(shape, in.longs());
+            default -> throw new QuantizeException("the engine check feeds FP32 and INT64 inputs, not " + in.datatype()
+                    + " ('" + in.input().name() + "')");
+        };
     }
 }

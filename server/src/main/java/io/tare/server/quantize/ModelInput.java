@@ -1,48 +1,34 @@
 package io.tare.server.quantize;
 
-import io.tare.proto.onnx.GraphProto;
+import io.tare.client.data.Datatype;
 import io.tare.proto.onnx.TensorProto;
 import io.tare.proto.onnx.TensorShapeProto;
 import io.tare.proto.onnx.ValueInfoProto;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
+import java.util.Arrays;
 
 /**
- * The single float input offline quantization feeds: its name, the shape of one sample (the
- * dimensions after the batch dimension, -1 where symbolic) and the largest batch the model takes
- * (its first dimension when fixed, else unbounded).
+ * One data input of the model being quantized: its name, element type and the shape of one sample
+ * (the dimensions after the batch dimension, -1 where symbolic).
  *
- * @param name         graph input name
- * @param sampleShape  dimensions after the first, -1 where not fixed
- * @param maxBatch     the fixed first dimension, or {@link Integer#MAX_VALUE}
+ * @param name        graph input name
+ * @param datatype    FP32, INT64 or INT32 (token ids and masks are integers; only floats are calibrated)
+ * @param sampleShape dimensions after the first, -1 where not fixed
+ * @param maxBatch    the fixed first dimension, or {@link Integer#MAX_VALUE}
  */
-public record ModelInput(String name, int[] sampleShape, int maxBatch) {
+public record ModelInput(String name, Datatype datatype, int[] sampleShape, int maxBatch) {
 
     /**
-     * @throws QuantizeException unless the graph has exactly one non-constant input and it is FLOAT
-     *                           with rank of at least 1
+     * @throws QuantizeException unless the input is FLOAT, INT64 or INT32 with rank of at least 1
      */
-    public static ModelInput of(GraphProto g) {
-        Set<String> constants = new HashSet<>();
-        for (TensorProto t : g.getInitializerList()) {
-            constants.add(t.getName());
-        }
-        List<ValueInfoProto> inputs = new ArrayList<>();
-        for (ValueInfoProto v : g.getInputList()) {
-            if (!constants.contains(v.getName())) {
-                inputs.add(v);
-            }
-        }
-        if (inputs.size() != 1) {
-            throw new QuantizeException("quantize handles models with exactly one data input; this one has "
-                    + inputs.size() + ": " + inputs.stream().map(ValueInfoProto::getName).toList());
-        }
-        ValueInfoProto v = inputs.getFirst();
-        if (v.getType().getTensorType().getElemType() != TensorProto.DataType.FLOAT_VALUE) {
-            throw new QuantizeException("model input '" + v.getName() + "' is not FLOAT; calibration data is float32");
-        }
+    static ModelInput of(ValueInfoProto v) {
+        int elemType = v.getType().getTensorType().getElemType();
+        Datatype datatype = switch (elemType) {
+            case TensorProto.DataType.FLOAT_VALUE -> Datatype.FP32;
+            case TensorProto.DataType.INT64_VALUE -> Datatype.INT64;
+            case TensorProto.DataType.INT32_VALUE -> Datatype.INT32;
+            default -> throw new QuantizeException("model input '" + v.getName() + "' has element type "
+                    + TensorProto.DataType.forNumber(elemType) + "; quantize feeds FLOAT, INT64 and INT32 inputs");
+        };
         TensorShapeProto shape = v.getType().getTensorType().getShape();
         if (shape.getDimCount() < 1) {
             throw new QuantizeException("model input '" + v.getName() + "' has no batch dimension");
@@ -54,6 +40,11 @@ public record ModelInput(String name, int[] sampleShape, int maxBatch) {
         }
         TensorShapeProto.Dimension batch = shape.getDim(0);
         int maxBatch = batch.hasDimValue() && batch.getDimValue() > 0 ? Math.toIntExact(batch.getDimValue()) : Integer.MAX_VALUE;
-        return new ModelInput(v.getName(), sample, maxBatch);
+        return new ModelInput(v.getName(), datatype, sample, maxBatch);
+    }
+
+    /** The model's sample shape with {@code ?} for free dimensions, for messages. */
+    String describeShape() {
+        return Arrays.toString(sampleShape).replace("-1", "?");
     }
 }

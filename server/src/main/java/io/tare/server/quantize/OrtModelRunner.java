@@ -11,10 +11,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * One ONNX Runtime session over an in-memory model with a single float input: the reference
- * executor of offline quantization. Calibration runs the FP32 model through it (with the
- * activations added as extra graph outputs), and every exported QDQ model is checked by loading
- * and running it here. Not thread-safe; close it.
+ * One ONNX Runtime session over an in-memory model: the reference executor of offline
+ * quantization. Calibration runs the FP32 model through it (with the activations added as extra
+ * graph outputs), and every exported QDQ model is checked by loading and running it here. Not
+ * thread-safe; close it.
  */
 final class OrtModelRunner implements AutoCloseable {
 
@@ -24,14 +24,12 @@ final class OrtModelRunner implements AutoCloseable {
 
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
     private final OrtSession session;
-    private final String inputName;
 
     /**
      * @param what names the model in error messages ("the QDQ export", ...)
      * @throws QuantizeException when ONNX Runtime refuses the model
      */
-    OrtModelRunner(byte[] model, String inputName, int threads, String what) {
-        this.inputName = inputName;
+    OrtModelRunner(byte[] model, int threads, String what) {
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(threads);
             options.setInterOpNumThreads(1);
@@ -43,37 +41,36 @@ final class OrtModelRunner implements AutoCloseable {
     }
 
     /**
-     * Runs {@code batch} samples.
+     * Runs one batch of every input.
      *
-     * @param input   {@code batch * elements(sampleShape)} floats
-     * @param outputs names to fetch; each must be a graph output of the model
+     * @param outputs names to fetch; each must be a float graph output of the model
      */
-    Map<String, Output> run(float[] input, int batch, int[] sampleShape, Set<String> outputs) {
-        long[] shape = new long[sampleShape.length + 1];
-        shape[0] = batch;
-        int elements = 1;
-        for (int i = 0; i < sampleShape.length; i++) {
-            shape[i + 1] = sampleShape[i];
-            elements *= sampleShape[i];
-        }
-        try (OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(input, 0, batch * elements), shape);
-             OrtSession.Result result = session.run(Map.of(inputName, in), outputs)) {
-            Map<String, Output> out = new LinkedHashMap<>();
-            for (Map.Entry<String, OnnxValue> e : result) {
-                OnnxTensor t = (OnnxTensor) e.getValue();
-                FloatBuffer fb = t.getFloatBuffer();
-                float[] data = new float[fb.remaining()];
-                fb.get(data);
-                out.put(e.getKey(), new Output(data, data.length, t.getInfo().getShape()));
+    Map<String, Output> run(SampleSet.Batch batch, Set<String> outputs) {
+        Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
+        try {
+            for (SampleSet.InputBatch in : batch.inputs().values()) {
+                feeds.put(in.input().name(), switch (in.datatype()) {
+                    case FP32 -> OnnxTensor.createTensor(env, in.data().asFloatBuffer(), in.shape());
+                    case INT64 -> OnnxTensor.createTensor(env, in.data().asLongBuffer(), in.shape());
+                    default -> OnnxTensor.createTensor(env, in.data().asIntBuffer(), in.shape());
+                });
             }
-            return out;
+            try (OrtSession.Result result = session.run(feeds, outputs)) {
+                Map<String, Output> out = new LinkedHashMap<>();
+                for (Map.Entry<String, OnnxValue> e : result) {
+                    OnnxTensor t = (OnnxTensor) e.getValue();
+                    FloatBuffer fb = t.getFloatBuffer();
+                    float[] data = new float[fb.remaining()];
+                    fb.get(data);
+                    out.put(e.getKey(), new Output(data, data.length, t.getInfo().getShape()));
+                }
+                return out;
+            }
         } catch (OrtException e) {
             throw new QuantizeException("ONNX Runtime failed to run the model: " + e.getMessage(), e);
+        } finally {
+            feeds.values().forEach(OnnxTensor::close);
         }
-    }
-
-    String inputName() {
-        return inputName;
     }
 
     @Override

@@ -22,11 +22,13 @@ import java.util.Map;
  * @param methods          accuracy per range method and weight granularity, or empty when not compared
  * @param trtCacheEntries  tensors written to the TensorRT cache (0 when none was written)
  * @param nonUniform       the k-means codebook export against uniform grids, or null when not asked for
+ * @param smoothing        per smoothed activation, what smoothing changed (largest SQNR gain first); empty without smoothing
  */
 public record QuantizationReport(String model, String output, Map<String, String> settings, long calibrationSamples,
                                  double calibrationSeconds, List<String> transforms, List<Activation> activations,
                                  List<Layer> layers, FinalEvaluation evaluation, MixedPrecisionSearch.Result mixedPrecision,
-                                 List<MethodScore> methods, int trtCacheEntries, NonUniform nonUniform) {
+                                 List<MethodScore> methods, int trtCacheEntries, NonUniform nonUniform,
+                                 List<Smoothing> smoothing) {
 
     /**
      * One quantized activation.
@@ -85,5 +87,25 @@ public record QuantizationReport(String model, String output, Map<String, String
 
     /** Accuracy and output fidelity of one method / weight granularity (engine: null when not checked). */
     public record MethodScore(String method, boolean perChannel, ModelScore score, EngineCheck engine) {
+    }
+
+    /**
+     * What SmoothQuant smoothing did to one activation, measured on the calibration histograms with
+     * the run's range method and activation type: where it mattered is where the SQNR rose.
+     *
+     * @param activation   the activation before smoothing
+     * @param layers       the layers reading it (their weights absorbed the scales)
+     * @param folded       whether the scales were folded into the producing op (else an inserted Mul)
+     * @param spreadBefore largest over median per-channel |max| before smoothing
+     * @param spreadAfter  the same after
+     * @param sqnrBeforeDb SQNR of the activation quantized per tensor, before smoothing
+     * @param sqnrAfterDb  the same, after
+     */
+    public record Smoothing(String activation, List<String> layers, boolean folded, double spreadBefore, double spreadAfter,
+                            double sqnrBeforeDb, double sqnrAfterDb) {
+
+        public double gainDb() {
+            return sqnrAfterDb - sqnrBeforeDb;
+        }
     }
 }

@@ -43,6 +43,7 @@ public final class QuantizeOptions {
     int threads = 1;
     boolean engineCheck;
     int kmeansLevels;
+    String meanPool;
 
     public QuantizeOptions model(Path p) { model = p; return this; }
     public QuantizeOptions calibration(Path p) { calibration = p; return this; }
@@ -78,6 +79,11 @@ public final class QuantizeOptions {
     public QuantizeOptions threads(int t) { threads = t; return this; }
     /** Weight-only k-means codebook with 16 or 256 levels instead of INT8 (0: off). */
     public QuantizeOptions kmeans(int levels) { kmeansLevels = levels; return this; }
+    /**
+     * Compare outputs after mean-pooling them over axis 1 where this mask input is non-zero (the
+     * sentence embeddings of a transformer encoder); null compares the raw first output.
+     */
+    public QuantizeOptions meanPool(String maskInput) { meanPool = maskInput; return this; }
     /** Also run the export (and each compared method's) in Tare's engine and report it beside ONNX Runtime. */
     public QuantizeOptions engineCheck(boolean b) { engineCheck = b; return this; }
 

@@ -42,40 +42,50 @@ public final class Quantizer {
     public static QuantizationReport run(QuantizeOptions o, ProgressBar progress) {
         o.validate();
         ModelProto model = ModelProtoFile.read(o.model);
-        ModelInput input = ModelInput.of(model.getGraph());
+        ModelInputs inputs = ModelInputs.of(model.getGraph());
+        if (o.meanPool != null && inputs.get(o.meanPool) == null) {
+            throw new QuantizeException("--mean-pool names '" + o.meanPool + "', which is not a model input " + inputs.names());
+        }
+        List<String> transforms = new ArrayList<>();
+        if (OpsetUpgrade.needed(model)) {
+            model = OpsetUpgrade.apply(model, transforms);
+        }
         List<QuantizableLayer> layers = LayerFinder.find(model.getGraph());
         if (layers.isEmpty()) {
             throw new QuantizeException(o.model + " has no quantizable layer (a Conv, Gemm or MatMul whose weight is a float initializer)");
         }
-        List<String> transforms = new ArrayList<>();
         if (o.equalize) {
             model = CrossLayerEqualization.apply(model, layers, transforms);
             layers = LayerFinder.find(model.getGraph());
         }
         int[] labels = null;
-        SampleFile evalFile = null;
-        try (SampleFile calib = SampleFile.open(o.calibration, o.shape, input.sampleShape())) {
+        SampleSet evalFile = null;
+        try (SampleSet calib = SampleSet.open(o.calibration, o.shape, inputs)) {
             if (o.data != null) {
-                evalFile = SampleFile.open(o.data, o.shape, input.sampleShape());
+                evalFile = SampleSet.open(o.data, o.shape, inputs);
                 if (o.labels != null) {
                     long n = evalFile.sampleCount();
                     labels = LabelFile.read(o.labels, n);
                 }
             }
             if (o.kmeansLevels > 0) {
-                return nonUniform(o, model, input, layers, evalFile != null ? evalFile : calib, labels, transforms);
+                return nonUniform(o, model, layers, evalFile != null ? evalFile : calib, labels, transforms);
             }
-            Calibration cal = ActivationRecorder.record(model, input, layers, calib, o.batch, o.calibrationSamples, o.threads,
+            Calibration cal = ActivationRecorder.record(model, layers, calib, o.batch, o.calibrationSamples, o.threads,
                     progress.phase("calibrate"));
             double calSeconds = cal.seconds();
+            RangeMethod method = RangeMethods.byName(o.method, o.percentile);
+            List<QuantizationReport.Smoothing> smoothing = List.of();
             if (!Double.isNaN(o.smoothAlpha)) {
-                model = ActivationSmoothing.apply(model, layers, cal, o.smoothAlpha, transforms);
+                ActivationSmoothing.Result smoothed = ActivationSmoothing.apply(model, layers, cal, o.smoothAlpha, transforms);
+                model = smoothed.model();
                 layers = LayerFinder.find(model.getGraph());
-                cal = ActivationRecorder.record(model, input, layers, calib, o.batch, o.calibrationSamples, o.threads,
+                Calibration before = cal;
+                cal = ActivationRecorder.record(model, layers, calib, o.batch, o.calibrationSamples, o.threads,
                         progress.phase("calibrate (smoothed)"));
                 calSeconds += cal.seconds();
+                smoothing = smoothingEntries(smoothed.smoothed(), before, cal, method, o.encoding);
             }
-            RangeMethod method = RangeMethods.byName(o.method, o.percentile);
             List<String> activationNames = layers.stream().map(QuantizableLayer::activation).distinct().toList();
             Map<String, ActivationRanges.Choice> choices = ActivationRanges.choose(cal, activationNames, method, o.encoding);
             Map<String, double[]> means = new LinkedHashMap<>();
@@ -87,13 +97,12 @@ public final class Quantizer {
             PlanBuilder plans = new PlanBuilder(layers, ActivationRanges.params(choices), o.encoding, o.perChannel,
                     o.weightBits(), o.int4Group, means);
 
-            SampleFile scoringFile = evalFile != null ? evalFile : calib;
+            SampleSet scoringFile = evalFile != null ? evalFile : calib;
             long scoringSamples = evalFile != null ? o.evaluationSamples : o.sensitivitySamples;
-            Evaluation eval = new Evaluation(model, input, scoringFile, scoringSamples, labels, o.batch, o.threads);
+            Evaluation eval = new Evaluation(model, scoringFile, scoringSamples, labels, o.meanPool, o.batch, o.threads);
             List<LayerSensitivity.Entry> sensitivity = List.of();
             if (o.sensitivity || o.reportDir != null || o.wantsSearch()) {
-                Evaluation sens = new Evaluation(model, input, scoringFile, Math.min(o.sensitivitySamples, scoringSamples),
-                        labels, o.batch, o.threads);
+                Evaluation sens = eval.subset(model, o.sensitivitySamples);
                 sensitivity = LayerSensitivity.measure(model, plans, sens, progress.phase("sensitivity"));
             }
             MixedPrecisionSearch.Result search = null;
@@ -130,7 +139,7 @@ public final class Quantizer {
                     layerEntries(layers, export, keep, sensitivity),
                     new QuantizationReport.FinalEvaluation(eval.dataName(), eval.samples(), eval.fp32Accuracy(), finalScore, engine,
                             engineStatic),
-                    search, methodScores, trtBytes == null ? 0 : trtScales.size(), null);
+                    search, methodScores, trtBytes == null ? 0 : trtScales.size(), null, smoothing);
             byte[] json = ReportJson.write(report).getBytes(StandardCharsets.UTF_8);
             byte[] html = o.reportDir == null ? null : ReportHtml.write(report).getBytes(StandardCharsets.UTF_8);
 
@@ -151,10 +160,10 @@ public final class Quantizer {
     }
 
     /** The k-means weight-only export, measured beside uniform grids of as many levels; writes model and reports. */
-    private static QuantizationReport nonUniform(QuantizeOptions o, ModelProto model, ModelInput input, List<QuantizableLayer> layers,
-                                                 SampleFile scoringFile, int[] labels, List<String> transforms) {
+    private static QuantizationReport nonUniform(QuantizeOptions o, ModelProto model, List<QuantizableLayer> layers,
+                                                 SampleSet scoringFile, int[] labels, List<String> transforms) {
         long samples = o.data != null ? o.evaluationSamples : o.sensitivitySamples;
-        Evaluation eval = new Evaluation(model, input, scoringFile, samples, labels, o.batch, o.threads);
+        Evaluation eval = new Evaluation(model, scoringFile, samples, labels, o.meanPool, o.batch, o.threads);
         NonUniformWeights.Result nu = NonUniformWeights.build(model, layers, o.kmeansLevels);
         ModelScore kmeans = eval.score(nu.kmeans(), "the k-means export");
         QuantizationReport.NonUniform summary = new QuantizationReport.NonUniform(o.kmeansLevels, nu.layers(), kmeans,
@@ -171,7 +180,7 @@ public final class Quantizer {
         settings.put("weights", "k-means codebook, " + o.kmeansLevels + " levels per tensor, weight-only (activations FP32)");
         QuantizationReport report = new QuantizationReport(o.model.toString(), o.output.toString(), settings, 0, 0, transforms,
                 List.of(), layerEntries, new QuantizationReport.FinalEvaluation(eval.dataName(), eval.samples(), eval.fp32Accuracy(),
-                        kmeans, null, null), null, List.of(), 0, summary);
+                        kmeans, null, null), null, List.of(), 0, summary, List.of());
         byte[] json = ReportJson.write(report).getBytes(StandardCharsets.UTF_8);
         byte[] html = o.reportDir == null ? null : ReportHtml.write(report).getBytes(StandardCharsets.UTF_8);
         ModelProtoFile.writeAtomically(o.output, nu.kmeans().toByteArray());
@@ -195,6 +204,22 @@ public final class Quantizer {
             }
         }
         return out;
+    }
+
+    /** Each smoothed activation's per-tensor SQNR before and after, largest gain first. */
+    private static List<QuantizationReport.Smoothing> smoothingEntries(List<ActivationSmoothing.Smoothed> smoothed,
+            Calibration before, Calibration after, RangeMethod method, ActivationEncoding enc) {
+        List<QuantizationReport.Smoothing> out = new ArrayList<>();
+        for (ActivationSmoothing.Smoothed s : smoothed) {
+            out.add(new QuantizationReport.Smoothing(s.activation(), s.layers(), s.folded(), s.spreadBefore(), s.spreadAfter(),
+                    sqnr(before.histogram(s.activation()), method, enc), sqnr(after.histogram(s.quantizedAs()), method, enc)));
+        }
+        out.sort(java.util.Comparator.comparingDouble(QuantizationReport.Smoothing::gainDb).reversed());
+        return out;
+    }
+
+    private static double sqnr(TensorHistogram h, RangeMethod method, ActivationEncoding enc) {
+        return sqnr(CoarseHistogram.meanSquare(h), h, method.scaleZeroPoint(h, enc), enc);
     }
 
     private static List<QuantizationReport.MethodScore> compareMethods(ModelProto model, List<QuantizableLayer> layers,

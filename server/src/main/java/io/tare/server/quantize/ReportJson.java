@@ -1,5 +1,9 @@
 package io.tare.server.quantize;
 
+import com.google.gson.stream.JsonWriter;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.util.Map;
 
 /** Writes a {@link QuantizationReport} as JSON (numbers that are not finite become null). */
@@ -9,18 +13,32 @@ final class ReportJson {
     }
 
     static String write(QuantizationReport r) {
-        JsonWriter j = new JsonWriter().beginObject();
-        j.field("model", r.model()).field("output", r.output());
+        StringWriter text = new StringWriter();
+        try (JsonWriter j = new ReportJsonWriter(text)) {
+            write(j, r);
+        } catch (IOException e) {
+            throw new UncheckedIOException("a StringWriter does not fail", e);
+        }
+        return text.toString();
+    }
+
+    private static void write(JsonWriter j, QuantizationReport r) throws IOException {
+        j.beginObject();
+        j.name("model").value(r.model()).name("output").value(r.output());
         j.name("settings").beginObject();
-        r.settings().forEach(j::field);
+        for (Map.Entry<String, String> e : r.settings().entrySet()) {
+            j.name(e.getKey()).value(e.getValue());
+        }
         j.endObject();
-        j.name("calibration").beginObject().field("samples", r.calibrationSamples()).field("seconds", r.calibrationSeconds())
+        j.name("calibration").beginObject().name("samples").value(r.calibrationSamples()).name("seconds").value(r.calibrationSeconds())
                 .endObject();
         j.name("transforms").beginArray();
-        r.transforms().forEach(j::string);
+        for (String t : r.transforms()) {
+            j.value(t);
+        }
         j.endArray();
-        j.name("evaluation").beginObject().field("data", r.evaluation().data()).field("samples", r.evaluation().samples())
-                .field("fp32_accuracy", r.evaluation().fp32Accuracy());
+        j.name("evaluation").beginObject().name("data").value(r.evaluation().data()).name("samples").value(r.evaluation().samples())
+                .name("fp32_accuracy").value(r.evaluation().fp32Accuracy());
         j.name("quantized");
         score(j, r.evaluation().score());
         if (r.evaluation().engine() != null) {
@@ -34,11 +52,11 @@ final class ReportJson {
         j.endObject();
         j.name("layers").beginArray();
         for (QuantizationReport.Layer l : r.layers()) {
-            j.beginObject().field("name", l.name()).field("op", l.opType()).field("activation", l.activation())
-                    .field("precision", l.precision()).field("weight_sqnr_db", l.weightSqnrDb());
+            j.beginObject().name("name").value(l.name()).name("op").value(l.opType()).name("activation").value(l.activation())
+                    .name("precision").value(l.precision()).name("weight_sqnr_db").value(l.weightSqnrDb());
             j.name("weight_shape").beginArray();
             for (long d : l.weightDims()) {
-                j.number(d);
+                j.value(d);
             }
             j.endArray();
             if (l.sensitivity() != null) {
@@ -50,14 +68,14 @@ final class ReportJson {
         j.endArray();
         j.name("activations").beginArray();
         for (QuantizationReport.Activation a : r.activations()) {
-            j.beginObject().field("name", a.name()).field("min", a.min()).field("max", a.max()).field("count", a.count())
-                    .field("clip_lo", a.range().lo()).field("clip_hi", a.range().hi()).field("scale", a.params().scale())
-                    .field("zero_point", a.params().zeroPoint()).field("clip_rate", a.clipRate()).field("sqnr_db", a.sqnrDb())
-                    .field("quantized", a.quantized());
+            j.beginObject().name("name").value(a.name()).name("min").value(a.min()).name("max").value(a.max()).name("count").value(a.count())
+                    .name("clip_lo").value(a.range().lo()).name("clip_hi").value(a.range().hi()).name("scale").value(a.params().scale())
+                    .name("zero_point").value(a.params().zeroPoint()).name("clip_rate").value(a.clipRate()).name("sqnr_db").value(a.sqnrDb())
+                    .name("quantized").value(a.quantized());
             j.name("candidates").beginObject();
             for (Map.Entry<String, QuantizationReport.Candidate> c : a.candidates().entrySet()) {
-                j.name(c.getKey()).beginObject().field("clip_lo", c.getValue().range().lo())
-                        .field("clip_hi", c.getValue().range().hi()).field("sqnr_db", c.getValue().sqnrDb()).endObject();
+                j.name(c.getKey()).beginObject().name("clip_lo").value(c.getValue().range().lo())
+                        .name("clip_hi").value(c.getValue().range().hi()).name("sqnr_db").value(c.getValue().sqnrDb()).endObject();
             }
             j.endObject();
             j.endObject();
@@ -65,18 +83,22 @@ final class ReportJson {
         j.endArray();
         if (r.mixedPrecision() != null) {
             MixedPrecisionSearch.Result m = r.mixedPrecision();
-            j.name("mixed_precision").beginObject().field("accuracy_budget", m.accuracyBudget())
-                    .field("sqnr_target_db", m.sqnrTarget()).field("met", m.met());
+            j.name("mixed_precision").beginObject().name("accuracy_budget").value(m.accuracyBudget())
+                    .name("sqnr_target_db").value(m.sqnrTarget()).name("met").value(m.met());
             j.name("fp32_layers").beginArray();
-            m.fp32Layers().forEach(j::string);
+            for (String l : m.fp32Layers()) {
+                j.value(l);
+            }
             j.endArray();
             j.name("steps").beginArray();
             for (MixedPrecisionSearch.Step s : m.steps()) {
                 j.beginObject();
                 j.name("fp32_layers").beginArray();
-                s.fp32Layers().forEach(j::string);
+                for (String l : s.fp32Layers()) {
+                    j.value(l);
+                }
                 j.endArray();
-                j.field("meets", s.meets()).name("score");
+                j.name("meets").value(s.meets()).name("score");
                 score(j, s.score());
                 j.endObject();
             }
@@ -85,7 +107,7 @@ final class ReportJson {
         }
         j.name("methods").beginArray();
         for (QuantizationReport.MethodScore m : r.methods()) {
-            j.beginObject().field("method", m.method()).field("per_channel", m.perChannel()).name("score");
+            j.beginObject().name("method").value(m.method()).name("per_channel").value(m.perChannel()).name("score");
             score(j, m.score());
             if (m.engine() != null) {
                 j.name("tare_engine");
@@ -94,10 +116,22 @@ final class ReportJson {
             j.endObject();
         }
         j.endArray();
-        j.field("trt_cache_entries", r.trtCacheEntries());
+        j.name("trt_cache_entries").value(r.trtCacheEntries());
+        j.name("smoothing").beginArray();
+        for (QuantizationReport.Smoothing sm : r.smoothing()) {
+            j.beginObject().name("activation").value(sm.activation()).name("folded").value(sm.folded())
+                    .name("channel_spread_before").value(sm.spreadBefore()).name("channel_spread_after").value(sm.spreadAfter())
+                    .name("sqnr_before_db").value(sm.sqnrBeforeDb()).name("sqnr_after_db").value(sm.sqnrAfterDb());
+            j.name("layers").beginArray();
+            for (String l : sm.layers()) {
+                j.value(l);
+            }
+            j.endArray().endObject();
+        }
+        j.endArray();
         if (r.nonUniform() != null) {
             QuantizationReport.NonUniform n = r.nonUniform();
-            j.name("non_uniform").beginObject().field("levels", n.levels());
+            j.name("non_uniform").beginObject().name("levels").value(n.levels());
             j.name("kmeans");
             score(j, n.kmeans());
             j.name("uniform_per_tensor");
@@ -106,25 +140,25 @@ final class ReportJson {
             score(j, n.uniformPerChannel());
             j.name("layers").beginArray();
             for (NonUniformWeights.LayerComparison c : n.layers()) {
-                j.beginObject().field("layer", c.layer()).field("kmeans_sqnr_db", c.kmeansSqnrDb())
-                        .field("uniform_per_tensor_sqnr_db", c.uniformPerTensorSqnrDb())
-                        .field("uniform_per_channel_sqnr_db", c.uniformPerChannelSqnrDb()).endObject();
+                j.beginObject().name("layer").value(c.layer()).name("kmeans_sqnr_db").value(c.kmeansSqnrDb())
+                        .name("uniform_per_tensor_sqnr_db").value(c.uniformPerTensorSqnrDb())
+                        .name("uniform_per_channel_sqnr_db").value(c.uniformPerChannelSqnrDb()).endObject();
             }
             j.endArray().endObject();
         }
-        return j.endObject().toString();
+        j.endObject();
     }
 
-    private static void engine(JsonWriter j, EngineCheck e) {
-        j.beginObject().field("agreement_with_onnxruntime", e.agreementWithOrt()).name("score");
+    private static void engine(JsonWriter j, EngineCheck e) throws IOException {
+        j.beginObject().name("agreement_with_onnxruntime").value(e.agreementWithOrt()).name("score");
         score(j, e.score());
         j.endObject();
     }
 
-    private static void score(JsonWriter j, ModelScore s) {
+    private static void score(JsonWriter j, ModelScore s) throws IOException {
         OutputComparison c = s.comparison();
-        j.beginObject().field("accuracy", s.accuracy()).field("sqnr_db", c.sqnrDb()).field("relative_error", c.relativeError())
-                .field("mean_cosine", c.meanCosine()).field("min_cosine", c.minCosine())
-                .field("top1_agreement", c.top1Agreement()).endObject();
+        j.beginObject().name("accuracy").value(s.accuracy()).name("sqnr_db").value(c.sqnrDb()).name("relative_error").value(c.relativeError())
+                .name("mean_cosine").value(c.meanCosine()).name("min_cosine").value(c.minCosine())
+                .name("top1_agreement").value(c.top1Agreement()).endObject();
     }
 }

@@ -1,8 +1,13 @@
 package io.tare.server.quantize;
 
+import io.tare.client.data.Datatype;
+import io.tare.client.data.NpyReader;
+import io.tare.client.data.RawTensorFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,44 +15,46 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 
 /**
- * A file of float32 samples (raw little-endian {@code .f32}, or a {@code .npy} of {@code <f4}),
- * read front to back one batch at a time so that memory never grows with the file: calibration
- * over 5,000 samples holds as much as calibration over 500.
+ * The samples of one model input in one file, read front to back one batch at a time so that
+ * memory never grows with the file: calibration over 5,000 samples holds as much as over 500.
+ * Formats are the client's ({@code io.tare.client.data}): a {@code .npy} (its header read by
+ * {@link NpyReader#readHeader}) or a raw little-endian file typed by its extension
+ * ({@code .f32}, {@code .i64}, {@code .i32}; {@link RawTensorFile#datatypeOf}).
  *
  * <p>Validation happens before anything is computed from the data: an empty file, a size that is
- * not a whole number of samples, a sample shape that disagrees with the model, the wrong
- * {@code .npy} element type, and NaN or infinity (reported with the sample index) are each a
- * {@link QuantizeException}. Not thread-safe; close it.
+ * not a whole number of samples, a sample shape that disagrees with the model, an element type
+ * other than the input's, a big-endian {@code .npy}, and NaN or infinity in float data (reported
+ * with the sample index) are each a {@link QuantizeException}. Not thread-safe; close it.
  */
 public final class SampleFile implements AutoCloseable {
 
     private final Path path;
     private final FileChannel channel;
+    private final Datatype datatype;
     private final int[] sampleShape;
-    private final int sampleElements;
+    private final int sampleBytes;
     private final long sampleCount;
     private final long bodyOffset;
     private long nextSample;
-    private ByteBuffer buffer = ByteBuffer.allocate(0);
+    private ByteBuffer buffer = ByteBuffer.allocateDirect(0);
 
-    private SampleFile(Path path, FileChannel channel, int[] sampleShape, long sampleCount, long bodyOffset) {
+    private SampleFile(Path path, FileChannel channel, Datatype datatype, int[] sampleShape, long sampleCount, long bodyOffset) {
         this.path = path;
         this.channel = channel;
+        this.datatype = datatype;
         this.sampleShape = sampleShape;
-        this.sampleElements = elementCount(sampleShape);
+        this.sampleBytes = Math.multiplyExact(elementCount(sampleShape), datatype.byteSize());
         this.sampleCount = sampleCount;
         this.bodyOffset = bodyOffset;
     }
 
     /**
-     * Opens a sample file.
+     * Opens the samples of {@code input}.
      *
      * @param declaredShape the shape of one sample ({@code --shape}), or null to take it from the
-     *                      {@code .npy} header or, for raw files, from {@code modelShape}
-     * @param modelShape    the model input's shape without its batch dimension; entries of -1 are
-     *                      free. Null when unknown.
+     *                      {@code .npy} header or, for raw files, from the model
      */
-    public static SampleFile open(Path path, int[] declaredShape, int[] modelShape) {
+    public static SampleFile open(Path path, int[] declaredShape, ModelInput input) {
         String source = path.toString();
         if (!Files.isRegularFile(path)) {
             throw new QuantizeException("calibration data " + source + " does not exist or is not a file");
@@ -59,12 +66,17 @@ public final class SampleFile implements AutoCloseable {
             if (size == 0) {
                 throw new QuantizeException(source + " is empty");
             }
+            Datatype type;
             int[] shape;
             long body;
             long count;
             if (source.endsWith(".npy")) {
-                NpyHeader h = NpyHeader.read(channel, source);
-                h.elementBytes(source, "f4");
+                NpyReader.Header h = NpyReader.readHeader(Channels.newInputStream(channel), source);
+                type = h.datatype();
+                checkType(type, input, source);
+                if (h.bigEndian() && type.byteSize() > 1) {
+                    throw new QuantizeException(source + " is big-endian; save it little-endian ('<' dtype)");
+                }
                 if (h.shape().length < 1 || h.shape()[0] == 0) {
                     throw new QuantizeException(source + " holds no samples (shape " + Arrays.toString(h.shape()) + ")");
                 }
@@ -79,22 +91,24 @@ public final class SampleFile implements AutoCloseable {
                 }
                 body = h.bodyOffset();
                 count = h.shape()[0];
-                if (size - body != count * elementCount(shape) * 4L) {
+                if (size - body != count * elementCount(shape) * type.byteSize()) {
                     throw new QuantizeException(source + ": body of " + (size - body) + " bytes does not match its header shape "
                             + Arrays.toString(h.shape()));
                 }
             } else {
-                shape = declaredShape != null ? declaredShape : staticShape(modelShape, source);
+                type = rawType(path);
+                checkType(type, input, source);
+                shape = declaredShape != null ? declaredShape : staticShape(input, source);
                 body = 0;
-                long bytesPerSample = elementCount(shape) * 4L;
+                long bytesPerSample = (long) elementCount(shape) * type.byteSize();
                 if (size % bytesPerSample != 0) {
-                    throw new QuantizeException(source + ": " + size + " bytes is not a whole number of float32 samples of shape "
-                            + Arrays.toString(shape) + " (" + bytesPerSample + " bytes each): wrong --shape, or not float32 data?");
+                    throw new QuantizeException(source + ": " + size + " bytes is not a whole number of " + type + " samples of shape "
+                            + Arrays.toString(shape) + " (" + bytesPerSample + " bytes each): wrong --shape, or not " + type + " data?");
                 }
                 count = size / bytesPerSample;
             }
-            checkAgainstModel(shape, modelShape, source);
-            SampleFile f = new SampleFile(path, channel, shape, count, body);
+            checkAgainstModel(shape, input, source);
+            SampleFile f = new SampleFile(path, channel, type, shape, count, body);
             channel = null;
             return f;
         } catch (IOException e) {
@@ -110,25 +124,38 @@ public final class SampleFile implements AutoCloseable {
         }
     }
 
-    private static int[] staticShape(int[] modelShape, String source) {
-        if (modelShape == null || Arrays.stream(modelShape).anyMatch(d -> d < 0)) {
-            throw new QuantizeException(source + ": a raw .f32 file needs --shape (the model input's sample shape is not fixed: "
-                    + Arrays.toString(modelShape) + ")");
+    private static Datatype rawType(Path path) {
+        try {
+            return RawTensorFile.datatypeOf(path);
+        } catch (IllegalArgumentException e) {
+            throw new QuantizeException(e.getMessage(), e);
         }
-        return modelShape.clone();
     }
 
-    private static void checkAgainstModel(int[] shape, int[] modelShape, String source) {
-        if (modelShape == null) {
-            return;
+    private static void checkType(Datatype type, ModelInput input, String source) {
+        if (type != input.datatype()) {
+            throw new QuantizeException(source + " holds " + type + " elements, but model input '" + input.name() + "' takes "
+                    + input.datatype());
         }
-        boolean ok = shape.length == modelShape.length;
+    }
+
+    private static int[] staticShape(ModelInput input, String source) {
+        if (Arrays.stream(input.sampleShape()).anyMatch(d -> d < 0)) {
+            throw new QuantizeException(source + ": a raw file needs --shape (the sample shape of model input '" + input.name()
+                    + "' is not fixed: " + input.describeShape() + ")");
+        }
+        return input.sampleShape().clone();
+    }
+
+    private static void checkAgainstModel(int[] shape, ModelInput input, String source) {
+        int[] model = input.sampleShape();
+        boolean ok = shape.length == model.length;
         for (int i = 0; ok && i < shape.length; i++) {
-            ok = modelShape[i] < 0 || modelShape[i] == shape[i];
+            ok = model[i] < 0 || model[i] == shape[i];
         }
         if (!ok) {
-            throw new QuantizeException(source + ": sample shape " + Arrays.toString(shape)
-                    + " does not fit the model input, which takes [batch]+" + Arrays.toString(modelShape).replace("-1", "?"));
+            throw new QuantizeException(source + ": sample shape " + Arrays.toString(shape) + " does not fit model input '"
+                    + input.name() + "', which takes [batch]+" + input.describeShape());
         }
     }
 
@@ -147,13 +174,17 @@ public final class SampleFile implements AutoCloseable {
         return path;
     }
 
+    public Datatype datatype() {
+        return datatype;
+    }
+
     /** Shape of one sample (without the batch dimension). */
     public int[] sampleShape() {
         return sampleShape.clone();
     }
 
     public int sampleElements() {
-        return sampleElements;
+        return sampleBytes / datatype.byteSize();
     }
 
     public long sampleCount() {
@@ -166,23 +197,19 @@ public final class SampleFile implements AutoCloseable {
     }
 
     /**
-     * Reads up to {@code maxSamples} of the next samples into {@code dst} (C order, one after the
-     * other).
+     * Reads up to {@code maxSamples} of the next samples (C order, one after the other).
      *
-     * @return samples read; 0 at the end
-     * @throws QuantizeException on NaN or infinity, naming the sample
+     * @return a little-endian view of their bytes, valid until the next read; empty at the end
+     * @throws QuantizeException on NaN or infinity in float data, naming the sample
      */
-    public int read(float[] dst, int maxSamples) {
-        int n = (int) Math.min(maxSamples, sampleCount - nextSample);
-        if (n <= 0) {
-            return 0;
-        }
-        int bytes = n * sampleElements * 4;
+    public ByteBuffer read(int maxSamples) {
+        int n = (int) Math.max(0, Math.min(maxSamples, sampleCount - nextSample));
+        int bytes = n * sampleBytes;
         if (buffer.capacity() < bytes) {
-            buffer = ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
+            buffer = ByteBuffer.allocateDirect(bytes);
         }
         buffer.clear().limit(bytes);
-        long at = bodyOffset + nextSample * sampleElements * 4L;
+        long at = bodyOffset + nextSample * sampleBytes;
         try {
             while (buffer.hasRemaining()) {
                 int r = channel.read(buffer, at + buffer.position());
@@ -194,16 +221,23 @@ public final class SampleFile implements AutoCloseable {
             throw new QuantizeException("cannot read " + path + ": " + e.getMessage(), e);
         }
         buffer.flip();
-        buffer.asFloatBuffer().get(dst, 0, n * sampleElements);
-        for (int i = 0; i < n * sampleElements; i++) {
-            if (!Float.isFinite(dst[i])) {
-                long sample = nextSample + i / sampleElements;
-                throw new QuantizeException(path + ": sample " + sample + " holds " + dst[i]
-                        + " (element " + (i % sampleElements) + "); calibration data must be finite");
-            }
+        ByteBuffer view = buffer.slice().order(ByteOrder.LITTLE_ENDIAN);
+        if (datatype == Datatype.FP32) {
+            checkFinite(view.asFloatBuffer());
         }
         nextSample += n;
-        return n;
+        return view;
+    }
+
+    private void checkFinite(FloatBuffer values) {
+        int elements = sampleElements();
+        for (int i = 0; i < values.limit(); i++) {
+            float v = values.get(i);
+            if (!Float.isFinite(v)) {
+                throw new QuantizeException(path + ": sample " + (nextSample + i / elements) + " holds " + v
+                        + " (element " + (i % elements) + "); calibration data must be finite");
+            }
+        }
     }
 
     @Override

@@ -16,12 +16,12 @@ class CalibrationBudgetTest {
     @Test
     void cnnCalibrationWithAllFourMethodsTakesUnder30Seconds() {
         ModelProto m = FmnistFixtures.read(FmnistFixtures.cnn());
-        ModelInput in = ModelInput.of(m.getGraph());
+        ModelInputs in = ModelInputs.of(m.getGraph());
         List<QuantizableLayer> layers = LayerFinder.find(m.getGraph());
         long start = System.nanoTime();
         Calibration cal;
-        try (SampleFile f = SampleFile.open(FmnistFixtures.calibration(), null, in.sampleShape())) {
-            cal = ActivationRecorder.record(m, in, layers, f, 64, Long.MAX_VALUE, 1, ProgressBar.SILENT);
+        try (SampleSet f = SampleSet.open(FmnistFixtures.calibration(), null, in)) {
+            cal = ActivationRecorder.record(m, layers, f, 64, Long.MAX_VALUE, 1, ProgressBar.SILENT);
         }
         List<String> acts = layers.stream().map(QuantizableLayer::activation).distinct().toList();
         for (String name : RangeMethods.NAMES) {
@@ -66,11 +66,11 @@ class CalibrationBudgetTest {
     }
 
     static long peakLiveHeap(ModelProto m, java.nio.file.Path data, long samples) {
-        ModelInput in = ModelInput.of(m.getGraph());
+        ModelInputs in = ModelInputs.of(m.getGraph());
         List<QuantizableLayer> layers = LayerFinder.find(m.getGraph());
         HeapSampler sampler = new HeapSampler();
-        try (SampleFile f = SampleFile.open(data, null, in.sampleShape())) {
-            Calibration c = ActivationRecorder.record(m, in, layers, f, 64, samples, 1, sampler);
+        try (SampleSet f = SampleSet.open(data, null, in)) {
+            Calibration c = ActivationRecorder.record(m, layers, f, 64, samples, 1, sampler);
             assertEquals(samples, c.samples());
         }
         return sampler.peak;

@@ -15,16 +15,14 @@ class FloatRewritesTest {
     private static final long SAMPLES = 256;
 
     private static OrtEvaluator.Outputs run(ModelProto m) {
-        ModelInput in = ModelInput.of(m.getGraph());
-        try (SampleFile f = SampleFile.open(FmnistFixtures.calibration(), null, in.sampleShape())) {
-            return OrtEvaluator.run(m.toByteArray(), in, m.getGraph().getOutput(0).getName(), f, SAMPLES, null, 128, 1, "model");
+        try (SampleSet f = SampleSet.open(FmnistFixtures.calibration(), null, ModelInputs.of(m.getGraph()))) {
+            return OrtEvaluator.run(m.toByteArray(), m.getGraph().getOutput(0).getName(), f, SAMPLES, null, null, 128, 1, "model");
         }
     }
 
     private static Calibration calibrate(ModelProto m, List<QuantizableLayer> layers) {
-        ModelInput in = ModelInput.of(m.getGraph());
-        try (SampleFile f = SampleFile.open(FmnistFixtures.calibration(), null, in.sampleShape())) {
-            return ActivationRecorder.record(m, in, layers, f, 128, SAMPLES, 1, ProgressBar.SILENT);
+        try (SampleSet f = SampleSet.open(FmnistFixtures.calibration(), null, ModelInputs.of(m.getGraph()))) {
+            return ActivationRecorder.record(m, layers, f, 128, SAMPLES, 1, ProgressBar.SILENT);
         }
     }
 
@@ -49,7 +47,7 @@ class FloatRewritesTest {
         for (ModelProto m : List.of(FmnistFixtures.read(FmnistFixtures.mlp()), FmnistFixtures.read(FmnistFixtures.cnn()))) {
             List<QuantizableLayer> layers = LayerFinder.find(m.getGraph());
             List<String> notes = new ArrayList<>();
-            ModelProto smoothed = ActivationSmoothing.apply(m, layers, calibrate(m, layers), 0.5, notes);
+            ModelProto smoothed = ActivationSmoothing.apply(m, layers, calibrate(m, layers), 0.5, notes).model();
             assertTrue(notes.getFirst().startsWith("SmoothQuant"), notes.toString());
             assertSameFunction(m, smoothed);
             assertEquals(layers.size(), LayerFinder.find(smoothed.getGraph()).size());

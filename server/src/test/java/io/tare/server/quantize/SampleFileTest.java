@@ -3,12 +3,12 @@ package io.tare.server.quantize;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.tare.proto.onnx.ModelProto;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,27 +22,40 @@ class SampleFileTest {
     void npyAndRawFilesReadTheSameSamples() throws IOException {
         byte[] raw = Files.readAllBytes(FmnistFixtures.calibration());
         int samples = 100;
-        String header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + samples + ", 1, 28, 28), }";
-        header = header + " ".repeat(63 - (10 + header.length()) % 64) + "\n";
-        ByteBuffer b = ByteBuffer.allocate(10 + header.length() + samples * 784 * 4).order(ByteOrder.LITTLE_ENDIAN);
-        b.put(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0}).putShort((short) header.length())
-                .put(header.getBytes(StandardCharsets.US_ASCII)).put(raw, 0, samples * 784 * 4);
-        Path npy = Files.write(tmp.resolve("calib100.npy"), b.array());
-        int[] model = {1, 28, 28};
+        Path npy = NpyFiles.write(tmp.resolve("calib100.npy"), "<f4", new long[] {samples, 1, 28, 28},
+                ByteBuffer.wrap(raw, 0, samples * 784 * 4));
+        ModelProto cnn = FmnistFixtures.read(FmnistFixtures.cnn());
+        ModelInput model = ModelInputs.of(cnn.getGraph()).inputs().getFirst();
         try (SampleFile n = SampleFile.open(npy, null, model); SampleFile r = SampleFile.open(FmnistFixtures.calibration(), null, model)) {
             assertEquals(samples, n.sampleCount());
             assertEquals(512, r.sampleCount());
-            assertArrayEquals(model, n.sampleShape());
-            float[] a = new float[30 * 784];
-            float[] c = new float[30 * 784];
+            assertArrayEquals(new int[] {1, 28, 28}, n.sampleShape());
             int total = 0;
-            int got;
-            while ((got = n.read(a, 30)) > 0) {
-                assertEquals(got, r.read(c, got));
-                assertArrayEquals(java.util.Arrays.copyOf(c, got * 784), java.util.Arrays.copyOf(a, got * 784));
-                total += got;
+            ByteBuffer a;
+            while ((a = n.read(30)).hasRemaining()) {
+                byte[] fromNpy = new byte[a.remaining()];
+                a.get(fromNpy);
+                ByteBuffer c = r.read(fromNpy.length / (784 * 4));
+                byte[] fromRaw = new byte[c.remaining()];
+                c.get(fromRaw);
+                assertArrayEquals(fromRaw, fromNpy);
+                total += fromNpy.length / (784 * 4);
             }
             assertEquals(samples, total);
+            assertArrayEquals(Arrays.copyOfRange(raw, 0, 784 * 4), bytes(reread(npy, model)));
         }
+    }
+
+    private static ByteBuffer reread(Path npy, ModelInput model) {
+        try (SampleFile f = SampleFile.open(npy, null, model)) {
+            ByteBuffer b = f.read(1);
+            return ByteBuffer.allocate(b.remaining()).put(b).flip();
+        }
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        byte[] out = new byte[b.remaining()];
+        b.get(out);
+        return out;
     }
 }
