@@ -6,12 +6,18 @@ import io.tare.kernels.quant.QuantizedRows;
 /**
  * Applies an {@link Epilogue} to a block of raw GEMM results while the block is still in cache:
  * zero-point correction and dequantization of INT8 accumulators, int32 and float bias, activation,
- * requantization or accumulation. Per-row constants are hoisted and each pass is a branch-free loop
- * over plain arrays, which C2 vectorizes; GELU goes to the tier's vectorized {@link Kernels#gelu}.
- * The cost is O(m*n) against the GEMM's O(m*n*k).
+ * requantization or accumulation. The cost is O(m*n) against the GEMM's O(m*n*k).
  *
- * <p>Each call works on columns {@code [j0, j1)}; INT8 paths take caller-owned scratch rows
- * ({@code acc}, {@code row}, {@code multipliers}) of at least {@code j1 - j0} entries. Stateless.
+ * <p><b>Why the row buffer is indexed by column.</b> Every float loop here writes
+ * {@code row[j]} and reads the other float arrays ({@code row}, scales, bias) at the same
+ * {@code [j]}. C2 (JDK 25) vectorizes a loop only when it can rule out a store feeding a later
+ * load through aliasing; a float store at {@code [j - j0]} next to a float load at {@code [j]}
+ * (the obvious layout) kept every epilogue loop scalar, at ~1.5 ns per element against ~0.2
+ * (measured). Rows are moved in and out with {@code System.arraycopy}. GELU goes to the tier's
+ * vectorized {@link Kernels#gelu}.
+ *
+ * <p>Each call works on columns {@code [j0, j1)}; {@code row}, {@code acc} and
+ * {@code multipliers} are caller-owned scratch of at least {@code j1} entries. Stateless.
  */
 final class EpilogueWriter {
     private EpilogueWriter() {
@@ -19,13 +25,15 @@ final class EpilogueWriter {
 
     /**
      * FP32 results {@code v[vOff + i*ldv + (j - j0)]} finished into C: bias, activation, then stored
-     * or added ({@link Epilogue#accumulates()}) at {@code c[cOff + i*ldc + (j - j0)]}. With
-     * {@code v == c}, equal offsets and strides, and no accumulation, works in place.
+     * or added ({@link Epilogue#accumulates()}) at {@code c[cOff + i*ldc + (j - j0)]}. {@code v} may be
+     * {@code c} itself (in place).
      */
     static void floatBlock(float[] v, int vOff, int ldv, int rows, int j0, int j1, Epilogue ep, Kernels kernels,
-            float[] c, int cOff, int ldc) {
+            float[] row, float[] c, int cOff, int ldc) {
+        int n = j1 - j0;
         for (int i = 0; i < rows; i++) {
-            finish(v, vOff + i * ldv, j1 - j0, j0, ep, kernels, c, cOff + i * ldc);
+            System.arraycopy(v, vOff + i * ldv, row, j0, n);
+            finish(row, j0, j1, ep, kernels, c, cOff + i * ldc - j0);
         }
     }
 
@@ -34,50 +42,45 @@ final class EpilogueWriter {
      * {@code ldr}), then as {@link #floatBlock}. {@code rowSums} may be null when B has no zero points.
      */
     static void w8a32Block(float[] raw, int rOff, int ldr, int rows, float[] rowSums, int j0, int j1,
-            PackedInt8Matrix b, Epilogue ep, Kernels kernels, float[] c, int cOff, int ldc) {
+            PackedInt8Matrix b, Epilogue ep, Kernels kernels, float[] row, float[] c, int cOff, int ldc) {
         float[] sb = b.scaleArray();
         int[] zb = b.zeroPointArray();
         int n = j1 - j0;
         for (int i = 0; i < rows; i++) {
-            int src = rOff + i * ldr - j0;
+            System.arraycopy(raw, rOff + i * ldr, row, j0, n);
             float rs = rowSums == null ? 0f : rowSums[i];
             for (int j = j0; j < j1; j++) {
-                raw[src + j] = sb[j] * (raw[src + j] - zb[j] * rs);
+                row[j] = sb[j] * (row[j] - zb[j] * rs);
             }
-            finish(raw, src + j0, n, j0, ep, kernels, c, cOff + i * ldc);
+            finish(row, j0, j1, ep, kernels, c, cOff + i * ldc - j0);
         }
     }
 
-    /** INT8 raw block (scratch, row stride {@code lds}) to exact int32 results in {@code c}. */
+    /** INT8 raw block (scratch, row stride {@code lds}) to exact int32 results in {@code c}; {@code acc} as {@code row}. */
     static void int8ToInt32(int[] raw, int lds, int rows, int rowBase, QuantizedRows a, int j0, int j1,
-            PackedInt8Matrix b, int[] c, int cOff, int ldc) {
+            PackedInt8Matrix b, int[] acc, int[] c, int cOff, int ldc) {
         int[] zb = b.zeroPointArray();
         int[] cs = b.columnSumArray();
+        int n = j1 - j0;
         for (int i = 0; i < rows; i++) {
             int r = rowBase + i;
             int za = a.zeroPoint(r);
             int rowFactor = rowFactor(a, r, b);
-            int src = i * lds - j0;
-            int out = cOff + r * ldc;
+            System.arraycopy(raw, i * lds, acc, j0, n);
             for (int j = j0; j < j1; j++) {
-                c[out + j] = raw[src + j] + rowFactor * zb[j] - za * cs[j];
+                acc[j] += rowFactor * zb[j] - za * cs[j];
             }
+            System.arraycopy(acc, j0, c, cOff + r * ldc + j0, n);
         }
     }
 
     /** INT8 raw block to dequantized FP32, then bias, activation, store or accumulate. */
     static void int8ToFloat(int[] raw, int lds, int rows, int rowBase, QuantizedRows a, int j0, int j1,
-            PackedInt8Matrix b, Epilogue ep, Kernels kernels, int[] acc, float[] row, float[] c, int cOff, int ldc) {
-        float[] sb = b.scaleArray();
-        int n = j1 - j0;
+            PackedInt8Matrix b, Epilogue ep, Kernels kernels, float[] row, float[] c, int cOff, int ldc) {
         for (int i = 0; i < rows; i++) {
             int r = rowBase + i;
-            correctedRow(raw, i * lds - j0, a, r, b, ep.int32Bias(), j0, j1, acc);
-            float sa = a.scale(r);
-            for (int j = 0; j < n; j++) {
-                row[j] = acc[j] * (sa * sb[j0 + j]);
-            }
-            finish(row, 0, n, j0, ep, kernels, c, cOff + r * ldc + j0);
+            dequantizedRow(raw, i * lds - j0, a, r, b, ep.int32Bias(), j0, j1, row);
+            finish(row, j0, j1, ep, kernels, c, cOff + r * ldc);
         }
     }
 
@@ -86,38 +89,41 @@ final class EpilogueWriter {
      * (QLinearMatMul's formula) uses per-column multipliers computed once per distinct row scale.
      */
     static void int8ToInt8(int[] raw, int lds, int rows, int rowBase, QuantizedRows a, int j0, int j1,
-            PackedInt8Matrix b, Epilogue ep, Kernels kernels, int[] acc, float[] row, float[] multipliers, byte[] c,
-            int cOff, int ldc) {
+            PackedInt8Matrix b, Epilogue ep, Kernels kernels, float[] row, float[] multipliers, byte[] c, int cOff,
+            int ldc) {
         float sy = ep.output().scale(0);
         float inv = ep.outputInverseScale();
         int zy = ep.output().zeroPoint(0);
         int qmin = ep.output().dtype().qmin();
         int qmax = ep.output().dtype().qmax();
         float[] sb = b.scaleArray();
-        int n = j1 - j0;
+        int[] zb = b.zeroPointArray();
+        int[] cs = b.columnSumArray();
+        int[] bias = ep.int32Bias();
         float multipliersFor = Float.NaN;
         for (int i = 0; i < rows; i++) {
             int r = rowBase + i;
             float sa = a.scale(r);
-            correctedRow(raw, i * lds - j0, a, r, b, ep.int32Bias(), j0, j1, acc);
-            int out = cOff + r * ldc + j0;
+            int src = i * lds - j0;
+            int out = cOff + r * ldc;
             if (ep.isPlain()) {
                 if (Float.floatToRawIntBits(sa) != Float.floatToRawIntBits(multipliersFor)) {
-                    for (int j = 0; j < n; j++) {
-                        multipliers[j] = sa * sb[j0 + j] / sy;
+                    for (int j = j0; j < j1; j++) {
+                        multipliers[j] = sa * sb[j] / sy;
                     }
                     multipliersFor = sa;
                 }
-                for (int j = 0; j < n; j++) {
-                    double q = Math.rint(acc[j] * (double) multipliers[j]);
+                int za = a.zeroPoint(r);
+                int rowFactor = rowFactor(a, r, b);
+                for (int j = j0; j < j1; j++) {
+                    int acc = raw[src + j] + rowFactor * zb[j] - za * cs[j] + (bias == null ? 0 : bias[j]);
+                    double q = Math.rint(acc * (double) multipliers[j]);
                     c[out + j] = (byte) Math.max(qmin, Math.min(qmax, q + zy));
                 }
             } else {
-                for (int j = 0; j < n; j++) {
-                    row[j] = acc[j] * (sa * sb[j0 + j]);
-                }
-                biasAndActivation(row, 0, n, j0, ep, kernels);
-                for (int j = 0; j < n; j++) {
+                dequantizedRow(raw, src, a, r, b, bias, j0, j1, row);
+                biasAndActivation(row, j0, j1, ep, kernels);
+                for (int j = j0; j < j1; j++) {
                     float q = (float) Math.rint(row[j] * inv);
                     c[out + j] = (byte) Math.max(qmin, Math.min(qmax, q + zy));
                 }
@@ -130,52 +136,54 @@ final class EpilogueWriter {
         return b.k() * a.zeroPoint(r) - a.rowSum(r);
     }
 
-    /** Zero-point-corrected int32 accumulators (plus the int32 bias) of one row, columns {@code [j0, j1)}, into {@code acc[0, j1 - j0)}. */
-    private static void correctedRow(int[] raw, int src, QuantizedRows a, int r, PackedInt8Matrix b, int[] bias,
-            int j0, int j1, int[] acc) {
+    /** {@code row[j] = (corrected accumulator + int32 bias) * (sa * sb[j])} for columns {@code [j0, j1)}. */
+    private static void dequantizedRow(int[] raw, int src, QuantizedRows a, int r, PackedInt8Matrix b, int[] bias,
+            int j0, int j1, float[] row) {
         int[] zb = b.zeroPointArray();
         int[] cs = b.columnSumArray();
+        float[] sb = b.scaleArray();
         int za = a.zeroPoint(r);
         int rowFactor = rowFactor(a, r, b);
+        float sa = a.scale(r);
         if (bias == null) {
             for (int j = j0; j < j1; j++) {
-                acc[j - j0] = raw[src + j] + rowFactor * zb[j] - za * cs[j];
+                row[j] = (raw[src + j] + rowFactor * zb[j] - za * cs[j]) * (sa * sb[j]);
             }
         } else {
             for (int j = j0; j < j1; j++) {
-                acc[j - j0] = raw[src + j] + rowFactor * zb[j] - za * cs[j] + bias[j];
+                row[j] = (raw[src + j] + rowFactor * zb[j] - za * cs[j] + bias[j]) * (sa * sb[j]);
             }
         }
     }
 
-    /** Float bias and activation in place on {@code v[off, off + n)}, which holds columns from {@code j0}. */
-    private static void biasAndActivation(float[] v, int off, int n, int j0, Epilogue ep, Kernels kernels) {
+    /** Float bias and activation in place on {@code row[j0, j1)}. */
+    private static void biasAndActivation(float[] row, int j0, int j1, Epilogue ep, Kernels kernels) {
         float[] bias = ep.bias();
         if (bias != null) {
-            for (int j = 0; j < n; j++) {
-                v[off + j] += bias[j0 + j];
+            for (int j = j0; j < j1; j++) {
+                row[j] += bias[j];
             }
         }
         switch (ep.activation()) {
             case NONE -> { }
             case RELU -> {
-                for (int j = 0; j < n; j++) {
-                    v[off + j] = Math.max(v[off + j], 0f);
+                for (int j = j0; j < j1; j++) {
+                    row[j] = Math.max(row[j], 0f);
                 }
             }
-            case GELU -> kernels.gelu(v, off, n);
+            case GELU -> kernels.gelu(row, j0, j1 - j0);
         }
     }
 
-    /** Bias, activation, then store into or add to {@code c[cOff, cOff + n)}. */
-    private static void finish(float[] v, int off, int n, int j0, Epilogue ep, Kernels kernels, float[] c, int cOff) {
-        biasAndActivation(v, off, n, j0, ep, kernels);
+    /** Bias, activation, then store into or add to {@code c[cBase + j]} for columns {@code [j0, j1)}. */
+    private static void finish(float[] row, int j0, int j1, Epilogue ep, Kernels kernels, float[] c, int cBase) {
+        biasAndActivation(row, j0, j1, ep, kernels);
         if (ep.accumulates()) {
-            for (int j = 0; j < n; j++) {
-                c[cOff + j] += v[off + j];
+            for (int j = j0; j < j1; j++) {
+                c[cBase + j] += row[j];
             }
-        } else if (v != c || off != cOff) {
-            System.arraycopy(v, off, c, cOff, n);
+        } else {
+            System.arraycopy(row, j0, c, cBase + j0, j1 - j0);
         }
     }
 }

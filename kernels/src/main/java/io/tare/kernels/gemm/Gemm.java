@@ -31,14 +31,38 @@ public final class Gemm {
     private final ComputePool pool;
     private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
 
-    /** One thread's buffers: a raw block (int or float) and the epilogue's row buffers. */
+    /**
+     * One thread's buffers: a raw block (int or float) and the epilogue's row buffers, which are
+     * indexed by output column (see {@link EpilogueWriter}) and grow to the widest N seen.
+     */
     private static final class Scratch {
         final int[] ints = new int[ROW_BLOCK * COLUMN_BLOCK];
         final float[] floats = new float[ROW_BLOCK * COLUMN_BLOCK];
-        final int[] acc = new int[COLUMN_BLOCK];
-        final float[] row = new float[COLUMN_BLOCK];
-        final float[] multipliers = new float[COLUMN_BLOCK];
         final float[] rowSums = new float[ROW_BLOCK];
+        private float[] row = new float[COLUMN_BLOCK];
+        private float[] multipliers = new float[COLUMN_BLOCK];
+        private int[] acc = new int[COLUMN_BLOCK];
+
+        int[] acc(int n) {
+            if (acc.length < n) {
+                acc = new int[n];
+            }
+            return acc;
+        }
+
+        float[] row(int n) {
+            if (row.length < n) {
+                row = new float[n];
+            }
+            return row;
+        }
+
+        float[] multipliers(int n) {
+            if (multipliers.length < n) {
+                multipliers = new float[n];
+            }
+            return multipliers;
+        }
     }
 
     /** @param pool the workers to split over, or null to run on the caller alone */
@@ -85,18 +109,19 @@ public final class Gemm {
                 int rows = Math.min(ROW_BLOCK, m - i0);
                 int aRow = aOff + i0 * lda;
                 int cRow = cOff + i0 * ldc;
+                Scratch s = scratch.get();
+                float[] row = s.row(b.n());
                 if (ep.accumulates()) {
-                    float[] block = scratch.get().floats;
                     forColumnGroups(w, p0, p1, b.n(), (g0, g1, j0, j1, lds) -> {
-                        kernels.sgemm(a, aRow, lda, rows, b, g0, g1, block, 0, lds);
-                        EpilogueWriter.floatBlock(block, 0, lds, rows, j0, j1, ep, kernels, c, cRow + j0, ldc);
+                        kernels.sgemm(a, aRow, lda, rows, b, g0, g1, s.floats, 0, lds);
+                        EpilogueWriter.floatBlock(s.floats, 0, lds, rows, j0, j1, ep, kernels, row, c, cRow + j0, ldc);
                     });
                 } else {
                     int j0 = p0 * w;
                     kernels.sgemm(a, aRow, lda, rows, b, p0, p1, c, cRow + j0, ldc);
                     if (!ep.isIdentity()) {
-                        EpilogueWriter.floatBlock(c, cRow + j0, ldc, rows, j0, Math.min(b.n(), p1 * w), ep, kernels, c,
-                                cRow + j0, ldc);
+                        EpilogueWriter.floatBlock(c, cRow + j0, ldc, rows, j0, Math.min(b.n(), p1 * w), ep, kernels,
+                                row, c, cRow + j0, ldc);
                     }
                 }
             }
@@ -113,6 +138,7 @@ public final class Gemm {
         forPanels(b.panels(), (p0, p1) -> {
             Scratch s = scratch.get();
             float[] sums = needSums ? s.rowSums : null;
+            float[] row = s.row(b.n());
             for (int i0 = 0; i0 < m; i0 += ROW_BLOCK) {
                 int rows = Math.min(ROW_BLOCK, m - i0);
                 int aRow = aOff + i0 * lda;
@@ -129,14 +155,14 @@ public final class Gemm {
                 if (ep.accumulates()) {
                     forColumnGroups(w, p0, p1, b.n(), (g0, g1, j0, j1, lds) -> {
                         kernels.w8a32(a, aRow, lda, rows, b, g0, g1, s.floats, 0, lds);
-                        EpilogueWriter.w8a32Block(s.floats, 0, lds, rows, sums, j0, j1, b, ep, kernels, c, cRow + j0,
-                                ldc);
+                        EpilogueWriter.w8a32Block(s.floats, 0, lds, rows, sums, j0, j1, b, ep, kernels, row, c,
+                                cRow + j0, ldc);
                     });
                 } else {
                     int j0 = p0 * w;
                     kernels.w8a32(a, aRow, lda, rows, b, p0, p1, c, cRow + j0, ldc);
                     EpilogueWriter.w8a32Block(c, cRow + j0, ldc, rows, sums, j0, Math.min(b.n(), p1 * w), b, ep,
-                            kernels, c, cRow + j0, ldc);
+                            kernels, row, c, cRow + j0, ldc);
                 }
             }
         });
@@ -146,7 +172,7 @@ public final class Gemm {
     public void int8(QuantizedRows a, PackedInt8Matrix b, float[] c, int cOff, int ldc, Epilogue ep) {
         requireFloatOutput(ep);
         int8Blocks(a, b, (raw, lds, rows, i0, j0, j1, s) -> EpilogueWriter.int8ToFloat(raw, lds, rows, i0, a, j0, j1,
-                b, ep, kernels, s.acc, s.row, c, cOff, ldc));
+                b, ep, kernels, s.row(b.n()), c, cOff, ldc));
     }
 
     /** INT8 x INT8 requantized to the epilogue's 8-bit output parameters (static INT8 chains). */
@@ -155,13 +181,13 @@ public final class Gemm {
             throw new IllegalArgumentException("requantizing GEMM needs output parameters in its epilogue");
         }
         int8Blocks(a, b, (raw, lds, rows, i0, j0, j1, s) -> EpilogueWriter.int8ToInt8(raw, lds, rows, i0, a, j0, j1,
-                b, ep, kernels, s.acc, s.row, s.multipliers, c, cOff, ldc));
+                b, ep, kernels, s.row(b.n()), s.multipliers(b.n()), c, cOff, ldc));
     }
 
     /** Exact int32 {@code sum_k (a - za)(b - zb)} (ONNX MatMulInteger). */
     public void int8Exact(QuantizedRows a, PackedInt8Matrix b, int[] c, int cOff, int ldc) {
         int8Blocks(a, b, (raw, lds, rows, i0, j0, j1, s) ->
-                EpilogueWriter.int8ToInt32(raw, lds, rows, i0, a, j0, j1, b, c, cOff, ldc));
+                EpilogueWriter.int8ToInt32(raw, lds, rows, i0, a, j0, j1, b, s.acc(b.n()), c, cOff, ldc));
     }
 
     private interface BlockSink {
