@@ -8,10 +8,12 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The options of one subcommand: {@code --name value}, {@code --name=value} and bare {@code --flag}s.
- * Each command declares which names take values and which are flags, so a typo is an error, not ignored.
+ * The options of one subcommand: {@code --name value}, {@code --name=value}, bare {@code --flag}s and
+ * {@code --flag=true|false}. Each command declares which names take values and which are flags, so a
+ * typo is an error naming the known options, not ignored. The one command-line parser of both the
+ * client and the server CLIs (the server depends on the client module for it).
  */
-final class CliArgs {
+public final class CliArgs {
     private final Map<String, List<String>> values = new LinkedHashMap<>();
 
     private CliArgs() {
@@ -22,7 +24,8 @@ final class CliArgs {
      *
      * @throws UsageException on an unknown option, a missing value or a stray positional argument
      */
-    static CliArgs parse(List<String> args, Set<String> valueOptions, Set<String> flagOptions) throws UsageException {
+    public static CliArgs parse(List<String> args, Set<String> valueOptions, Set<String> flagOptions)
+            throws UsageException {
         CliArgs parsed = new CliArgs();
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
@@ -37,10 +40,11 @@ final class CliArgs {
                 name = name.substring(0, eq);
             }
             if (flagOptions.contains(name)) {
-                if (value != null) {
-                    throw new UsageException("--" + name + " takes no value");
+                // an explicit value lets scripts switch a flag off: --json=false
+                if (value != null && !value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
+                    throw new UsageException("--" + name + " takes no value, or true/false; got '" + value + "'");
                 }
-                value = "true";
+                value = value == null ? "true" : value.toLowerCase(java.util.Locale.ROOT);
             } else if (valueOptions.contains(name)) {
                 if (value == null) {
                     if (i + 1 >= args.size()) {
@@ -49,28 +53,32 @@ final class CliArgs {
                     value = args.get(++i);
                 }
             } else {
-                throw new UsageException("unknown option --" + name);
+                throw new UsageException("unknown flag --" + name + " (known: --" + String.join(", --",
+                        java.util.stream.Stream.concat(valueOptions.stream(), flagOptions.stream()).sorted().toList())
+                        + ")");
             }
             parsed.values.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
         }
         return parsed;
     }
 
-    boolean has(String name) {
+    /** Whether the option was given at all (a flag given as {@code --flag=false} counts). */
+    public boolean has(String name) {
         return values.containsKey(name);
     }
 
-    boolean flag(String name) {
-        return values.containsKey(name);
+    /** Whether a flag is on: given bare or as {@code =true}, and not last given as {@code =false}. */
+    public boolean flag(String name) {
+        return Boolean.parseBoolean(get(name, "false"));
     }
 
     /** The last value given for {@code name}, or {@code fallback}. */
-    String get(String name, String fallback) {
+    public String get(String name, String fallback) {
         List<String> all = values.get(name);
         return all == null ? fallback : all.getLast();
     }
 
-    String required(String name) throws UsageException {
+    public String required(String name) throws UsageException {
         String value = get(name, null);
         if (value == null || value.isEmpty()) {
             throw new UsageException("--" + name + " is required");
@@ -79,11 +87,24 @@ final class CliArgs {
     }
 
     /** Every value given for a repeatable option, in order. */
-    List<String> all(String name) {
+    public List<String> all(String name) {
         return values.getOrDefault(name, List.of());
     }
 
-    int positiveInt(String name, int fallback) throws UsageException {
+    /** Any integer (ports may be 0, offsets negative). */
+    public int integer(String name, int fallback) throws UsageException {
+        String text = get(name, null);
+        if (text == null) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            throw new UsageException("--" + name + " must be an integer, not '" + text + "'");
+        }
+    }
+
+    public int positiveInt(String name, int fallback) throws UsageException {
         String text = get(name, null);
         if (text == null) {
             return fallback;
@@ -100,7 +121,7 @@ final class CliArgs {
     }
 
     /** A duration in seconds, fractions allowed ("0.5"); zero allowed when {@code allowZero}. */
-    Duration seconds(String name, Duration fallback, boolean allowZero) throws UsageException {
+    public Duration seconds(String name, Duration fallback, boolean allowZero) throws UsageException {
         String text = get(name, null);
         if (text == null) {
             return fallback;
@@ -117,7 +138,7 @@ final class CliArgs {
     }
 
     /** Comma-separated positive numbers ("1,8,64"). */
-    List<Double> positiveNumbers(String name) throws UsageException {
+    public List<Double> positiveNumbers(String name) throws UsageException {
         List<Double> numbers = new ArrayList<>();
         for (String part : get(name, "").split(",")) {
             try {

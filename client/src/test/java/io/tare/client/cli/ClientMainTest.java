@@ -78,7 +78,7 @@ class ClientMainTest {
         assertEquals(2, cli("frobnicate").exit());
         Run unknownOption = cli("health", "--colour", "red");
         assertEquals(2, unknownOption.exit());
-        assertTrue(unknownOption.err().contains("unknown option --colour"), unknownOption.err());
+        assertTrue(unknownOption.err().contains("unknown flag --colour (known: "), unknownOption.err());
         assertTrue(cli("infer", "--input", "x=" + rawImages() + ":-1,3").err().contains("--model is required"));
         Run noShape = cli("infer", "--model", "echo", "--input", "x=" + rawImages(), "--url", grpcUrl);
         assertEquals(2, noShape.exit());

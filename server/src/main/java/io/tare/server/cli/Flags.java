@@ -1,84 +1,57 @@
 package io.tare.server.cli;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import io.tare.client.cli.CliArgs;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
- * Command-line flags of one subcommand: {@code --name value}, {@code --name=value}, or a bare
- * {@code --name} for a boolean. Unknown flags are an error naming the flag and the known ones.
+ * Command-line flags of one server subcommand. Parsing is the client CLI's {@link CliArgs} (one
+ * parser for both CLIs, same syntax and messages); this class only gives the server commands their
+ * unchecked {@link UsageException}, which they also throw for bad values deep inside a command.
  */
 final class Flags {
-    private final Map<String, List<String>> values = new LinkedHashMap<>();
+    private final CliArgs args;
 
-    private Flags() {
+    private Flags(CliArgs args) {
+        this.args = args;
     }
 
     /**
      * @param valued   flags that take a value
-     * @param switches flags that take none
+     * @param switches flags that take none (or {@code =true|false})
+     * @throws UsageException on an unknown flag, a missing value or a stray argument
      */
     static Flags parse(String[] args, int from, Set<String> valued, Set<String> switches) {
-        Flags flags = new Flags();
-        for (int i = from; i < args.length; i++) {
-            String arg = args[i];
-            if (!arg.startsWith("--")) {
-                throw new UsageException("unexpected argument '" + arg + "'");
-            }
-            String name = arg.substring(2);
-            String value = null;
-            int eq = name.indexOf('=');
-            if (eq >= 0) {
-                value = name.substring(eq + 1);
-                name = name.substring(0, eq);
-            }
-            if (switches.contains(name)) {
-                flags.values.computeIfAbsent(name, k -> new ArrayList<>()).add(value == null ? "true" : value);
-            } else if (valued.contains(name)) {
-                if (value == null) {
-                    if (i + 1 >= args.length) {
-                        throw new UsageException("--" + name + " needs a value");
-                    }
-                    value = args[++i];
-                }
-                flags.values.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
-            } else {
-                List<String> known = new ArrayList<>(valued);
-                known.addAll(switches);
-                throw new UsageException("unknown flag --" + name + " (known: --" + String.join(", --", known.stream().sorted().toList()) + ")");
-            }
+        try {
+            return new Flags(CliArgs.parse(Arrays.asList(args).subList(Math.min(from, args.length), args.length),
+                    valued, switches));
+        } catch (io.tare.client.cli.UsageException e) {
+            throw new UsageException(e.getMessage());
         }
-        return flags;
     }
 
     String get(String name, String fallback) {
-        List<String> v = values.get(name);
-        return v == null ? fallback : v.getLast();
+        return args.get(name, fallback);
     }
 
     List<String> all(String name) {
-        return values.getOrDefault(name, List.of());
+        return args.all(name);
     }
 
     boolean has(String name) {
-        return values.containsKey(name);
+        return args.has(name);
     }
 
     boolean isOn(String name) {
-        return Boolean.parseBoolean(get(name, "false"));
+        return args.flag(name);
     }
 
     int getInt(String name, int fallback) {
-        String v = get(name, null);
-        if (v == null) {
-            return fallback;
-        }
         try {
-            return Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new UsageException("--" + name + " must be an integer, not '" + v + "'");
+            return args.integer(name, fallback);
+        } catch (io.tare.client.cli.UsageException e) {
+            throw new UsageException(e.getMessage());
         }
     }
 
