@@ -1,6 +1,7 @@
 package io.tare.client.cli;
 
 import io.tare.client.TareClientException;
+import io.tare.client.calibrate.CalibrateCommand;
 
 import java.io.PrintStream;
 import java.util.Arrays;
@@ -10,7 +11,7 @@ import java.util.Map;
 
 /**
  * {@code tare client <command>}: health, metadata, infer, stream, perf, stats and repository against a
- * KServe v2 server.
+ * KServe v2 server, and calibrate against Tare's calibration service.
  *
  * <p>Exit codes: 0 success; 1 the server failed, refused or was unreachable (its status message is
  * printed); 2 the command line was wrong (a usage hint is printed).
@@ -30,7 +31,17 @@ public final class ClientMain {
         COMMANDS.put("perf", new PerfCommand());
         COMMANDS.put("stats", new StatsCommand());
         COMMANDS.put("repository", new RepositoryCommand());
-        COMMANDS.put("calibrate", new Command() { public int run(List<String> a, PrintStream o, PrintStream e) { return io.tare.client.calibrate.CalibrateCommand.run(a, o, e); } public String usage() { return io.tare.client.calibrate.CalibrateCommand.USAGE; } });
+        COMMANDS.put("calibrate", new Command() {
+            @Override
+            public int run(List<String> args, PrintStream out, PrintStream err) throws UsageException {
+                return CalibrateCommand.run(args, out, err);
+            }
+
+            @Override
+            public String usage() {
+                return CalibrateCommand.USAGE;
+            }
+        });
     }
 
     private ClientMain() {
