@@ -76,9 +76,17 @@ class IdleSpinTest {
     @Test
     void requestsArrivingWhileOneInstanceSpinsStillReachTheParkedOne() throws Exception {
         AtomicReference<CountDownLatch> gate = new AtomicReference<>();
-        // A spin far longer than the test: whichever instance spins is spinning throughout.
+        // A spin far longer than the test: once an instance spins, it spins until a request comes.
         try (DynamicBatchScheduler s = scheduler("spin-a", TimeUnit.SECONDS.toNanos(60), two(gate))) {
             for (int round = 0; round < 50; round++) {
+                // A burst leaves requests queued behind a batch, the load after which an instance spins.
+                List<CompletableFuture<InferenceResponse>> burst = new ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    burst.add(s.submit(request(i), 1));
+                }
+                for (CompletableFuture<InferenceResponse> f : burst) {
+                    f.get(20, TimeUnit.SECONDS);
+                }
                 CountDownLatch held = new CountDownLatch(1);
                 gate.set(held);
                 CompletableFuture<InferenceResponse> blocked = s.submit(request(-1), 1);
@@ -118,7 +126,13 @@ class IdleSpinTest {
     void idleInstancesPark() throws Exception {
         List<ModelInstance> instances = two(new AtomicReference<>(new CountDownLatch(0)));
         try (DynamicBatchScheduler s = scheduler("spin-c", SchedulerOptions.DEFAULT_IDLE_SPIN_NANOS, instances)) {
-            s.submit(request(1), 1).get(20, TimeUnit.SECONDS);
+            List<CompletableFuture<InferenceResponse>> burst = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                burst.add(s.submit(request(i), 1)); // load, after which an instance spins
+            }
+            for (CompletableFuture<InferenceResponse> f : burst) {
+                f.get(20, TimeUnit.SECONDS);
+            }
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             boolean parked = false;
             while (!parked && System.nanoTime() < until) {
