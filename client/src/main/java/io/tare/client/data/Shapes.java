@@ -3,8 +3,11 @@ package io.tare.client.data;
 import java.util.Arrays;
 
 /**
- * Shape arithmetic shared by the readers and the tensor container: element counts and the
- * numpy-style resolution of one {@code -1} dimension.
+ * Shape arithmetic for both sides of the protocol (the client's readers and tensors, the server's
+ * codecs and validator): element and byte counts with overflow checks, the numpy-style resolution
+ * of one {@code -1} dimension, parsing and the one printed form of a shape. Errors are
+ * {@link IllegalArgumentException}s whose messages are written for whoever sent the shape; the
+ * server turns them into INVALID_ARG.
  */
 public final class Shapes {
     private Shapes() {
@@ -13,17 +16,45 @@ public final class Shapes {
     /**
      * Number of elements of a fully known shape (1 for a scalar).
      *
-     * @throws IllegalArgumentException on a negative dimension or a count beyond {@code long}
+     * @throws IllegalArgumentException on a negative (or unknown, -1) dimension or a count beyond {@code long}
      */
     public static long elementCount(long[] shape) {
         long count = 1;
         for (long dim : shape) {
             if (dim < 0) {
-                throw new IllegalArgumentException("shape " + format(shape) + " has an unknown dimension");
+                throw new IllegalArgumentException("shape " + format(shape) + " has a negative dimension");
             }
-            count = Math.multiplyExact(count, dim);
+            try {
+                count = Math.multiplyExact(count, dim);
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException("shape " + format(shape) + " has more elements than fit in 64 bits");
+            }
         }
         return count;
+    }
+
+    /**
+     * Bytes of a tensor of a fixed-size type; a BYTES tensor's size does not follow from its shape.
+     *
+     * @throws IllegalArgumentException as {@link #elementCount}, or when the size exceeds what one
+     *                                  buffer (a Java array) can hold
+     */
+    public static int byteSize(Datatype type, long[] shape) {
+        if (!type.isFixedSize()) {
+            throw new IllegalArgumentException(type + " tensors have no fixed byte size");
+        }
+        long elements = elementCount(shape);
+        long bytes;
+        try {
+            bytes = Math.multiplyExact(elements, (long) type.byteSize());
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("shape " + format(shape) + " is too large");
+        }
+        if (bytes > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("tensor of shape " + format(shape) + " and type " + type
+                    + " needs " + bytes + " bytes, more than one tensor may hold");
+        }
+        return (int) bytes;
     }
 
     /**

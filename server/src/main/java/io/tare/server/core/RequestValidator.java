@@ -1,6 +1,7 @@
 package io.tare.server.core;
 
 import io.tare.client.data.Datatype;
+import io.tare.client.data.Shapes;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -30,6 +31,32 @@ public final class RequestValidator {
         } catch (IllegalArgumentException e) {
             throw TareException.invalid("unknown tensor datatype '" + wireName
                     + "' (expected one of BOOL, UINT8..UINT64, INT8..INT64, FP16, BF16, FP32, FP64, BYTES)");
+        }
+    }
+
+    /**
+     * {@link Shapes#elementCount} for a shape a client sent.
+     *
+     * @throws TareException INVALID_ARG for a negative dimension or a count beyond {@code long}
+     */
+    public static long elementCount(long[] shape) {
+        try {
+            return Shapes.elementCount(shape);
+        } catch (IllegalArgumentException e) {
+            throw TareException.invalid(e.getMessage());
+        }
+    }
+
+    /**
+     * {@link Shapes#byteSize} for a fixed-size tensor a client sent.
+     *
+     * @throws TareException INVALID_ARG when the size overflows or exceeds what one buffer can hold
+     */
+    public static int byteSize(Datatype type, long[] shape) {
+        try {
+            return Shapes.byteSize(type, shape);
+        } catch (IllegalArgumentException e) {
+            throw TareException.invalid(e.getMessage());
         }
     }
 
@@ -78,17 +105,17 @@ public final class RequestValidator {
 
     private static long checkShape(ModelSignature signature, TensorSpec spec, TensorData input) {
         long[] shape = input.shape();
-        Shapes.elementCount(shape); // negative dims and overflow are rejected here
+        elementCount(shape); // negative dims and overflow are rejected here
         long[] dims = spec.dims();
         int offset = signature.batches() ? 1 : 0;
         if (shape.length != dims.length + offset) {
-            throw TareException.invalid("input '" + input.name() + "' has shape " + Shapes.toString(shape)
-                    + " but the model expects " + Shapes.toString(signature.clientShape(spec)));
+            throw TareException.invalid("input '" + input.name() + "' has shape " + Shapes.format(shape)
+                    + " but the model expects " + Shapes.format(signature.clientShape(spec)));
         }
         for (int i = 0; i < dims.length; i++) {
             if (dims[i] >= 0 && dims[i] != shape[i + offset]) {
-                throw TareException.invalid("input '" + input.name() + "' has shape " + Shapes.toString(shape)
-                        + " but the model expects " + Shapes.toString(signature.clientShape(spec)));
+                throw TareException.invalid("input '" + input.name() + "' has shape " + Shapes.format(shape)
+                        + " but the model expects " + Shapes.format(signature.clientShape(spec)));
             }
         }
         if (!signature.batches()) {
@@ -105,14 +132,14 @@ public final class RequestValidator {
     private static void checkByteSize(TensorData input) {
         Datatype type = input.datatype();
         if (type.isFixedSize()) {
-            int expected = Shapes.byteSize(type, input.shape());
+            int expected = byteSize(type, input.shape());
             if (input.byteSize() != expected) {
-                throw TareException.invalid("input '" + input.name() + "' of shape " + Shapes.toString(input.shape())
+                throw TareException.invalid("input '" + input.name() + "' of shape " + Shapes.format(input.shape())
                         + " and type " + type + " needs " + expected + " bytes but " + input.byteSize() + " were sent");
             }
             return;
         }
-        long elements = Shapes.elementCount(input.shape());
+        long elements = elementCount(input.shape());
         ByteBuffer data = input.data().order(ByteOrder.LITTLE_ENDIAN);
         for (long i = 0; i < elements; i++) {
             if (data.remaining() < 4) {

@@ -72,7 +72,7 @@ class GrpcBadInputTest {
     void wrongDatatypeShapeAndSize() {
         expect(Status.Code.INVALID_ARGUMENT, "FP64", valid(t -> t.setDatatype("FP64"), 512));
         expect(Status.Code.INVALID_ARGUMENT, "unknown tensor datatype", valid(t -> t.setDatatype("FLOAT"), 256));
-        expect(Status.Code.INVALID_ARGUMENT, "[1, 1, 8, 7]", valid(t -> t.setShape(3, 7), 224));
+        expect(Status.Code.INVALID_ARGUMENT, "[1,1,8,7]", valid(t -> t.setShape(3, 7), 224));
         expect(Status.Code.INVALID_ARGUMENT, "needs 256 bytes but 255", valid(t -> t, 255));
         expect(Status.Code.INVALID_ARGUMENT, "negative", valid(t -> t.setShape(0, -1), 256));
         expect(Status.Code.INVALID_ARGUMENT, "64 bits", valid(t -> t.setShape(0, 1L << 60).setShape(2, 1L << 10), 256));
@@ -142,7 +142,7 @@ class GrpcBadInputTest {
         responses.forEach(r -> errors.put(r.getInferResponse().getId(), r.getErrorMessage()));
         assertEquals("", errors.get("good-1"));
         assertEquals("", errors.get("good-2"));
-        assertTrue(errors.get("bad").contains("[1, 1, 8, 7]"), errors.get("bad"));
+        assertTrue(errors.get("bad").contains("[1,1,8,7]"), errors.get("bad"));
         assertTrue(errors.get("missing").contains("'nope'"), errors.get("missing"));
     }
 

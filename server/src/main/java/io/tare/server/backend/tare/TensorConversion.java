@@ -1,8 +1,8 @@
 package io.tare.server.backend.tare;
 
 import io.tare.client.data.Datatype;
+import io.tare.client.data.Shapes;
 import io.tare.server.core.ErrorCode;
-import io.tare.server.core.Shapes;
 import io.tare.server.core.TareException;
 import io.tare.server.core.TensorData;
 import io.tare.server.engine.DataType;

@@ -7,10 +7,10 @@ import io.tare.proto.inference.InferTensorContents;
 import io.tare.proto.inference.ModelInferRequest;
 import io.tare.proto.inference.ModelInferResponse;
 import io.tare.client.data.Datatype;
+import io.tare.client.data.Shapes;
 import io.tare.server.core.InferenceRequest;
 import io.tare.server.core.InferenceResponse;
 import io.tare.server.core.RequestValidator;
-import io.tare.server.core.Shapes;
 import io.tare.server.core.TareException;
 import io.tare.server.core.TensorData;
 import java.nio.ByteBuffer;
@@ -44,7 +44,7 @@ public final class GrpcTensorCodec {
             ModelInferRequest.InferInputTensor input = request.getInputs(i);
             Datatype type = RequestValidator.datatype(input.getDatatype());
             long[] shape = input.getShapeList().stream().mapToLong(Long::longValue).toArray();
-            Shapes.elementCount(shape);
+            RequestValidator.elementCount(shape);
             ByteBuffer data;
             if (rawCount != 0) {
                 if (input.hasContents()) {
@@ -110,11 +110,11 @@ public final class GrpcTensorCodec {
         }
 
         static ByteBuffer pack(String name, Datatype type, long[] shape, InferTensorContents c) {
-            long count = Shapes.elementCount(shape);
+            long count = RequestValidator.elementCount(shape);
             if (type == Datatype.BYTES) {
                 return packBytes(name, count, c.getBytesContentsList());
             }
-            int size = Shapes.byteSize(type, shape);
+            int size = RequestValidator.byteSize(type, shape);
             int given = switch (type) {
                 case BOOL -> c.getBoolContentsCount();
                 case INT8, INT16, INT32 -> c.getIntContentsCount();
@@ -128,7 +128,7 @@ public final class GrpcTensorCodec {
                 case BYTES -> throw new IllegalStateException();
             };
             if (given != count) {
-                throw TareException.invalid("input '" + name + "' of shape " + Shapes.toString(shape) + " needs "
+                throw TareException.invalid("input '" + name + "' of shape " + Shapes.format(shape) + " needs "
                         + count + " values but its contents hold " + given);
             }
             ByteBuffer out = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);

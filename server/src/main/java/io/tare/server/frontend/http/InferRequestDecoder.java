@@ -4,10 +4,10 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
 import io.tare.client.data.Datatype;
+import io.tare.client.data.Shapes;
 import io.tare.server.core.ErrorCode;
 import io.tare.server.core.InferenceRequest;
 import io.tare.server.core.RequestValidator;
-import io.tare.server.core.Shapes;
 import io.tare.server.core.TareException;
 import io.tare.server.core.TensorData;
 import java.io.IOException;
@@ -324,13 +324,13 @@ final class InferRequestDecoder {
 
     private static void checkBinarySize(InputHeader in) {
         if (!in.datatype.isFixedSize()) {
-            Shapes.elementCount(in.shape); // BYTES sizes are per element: the validator walks them
+            RequestValidator.elementCount(in.shape); // BYTES sizes are per element: the validator walks them
             return;
         }
-        int expected = Shapes.byteSize(in.datatype, in.shape);
+        int expected = RequestValidator.byteSize(in.datatype, in.shape);
         if (in.binarySize != expected) {
             throw TareException.invalid("input '" + in.name + "' has parameters." + BINARY_DATA_SIZE + " "
-                    + in.binarySize + " but shape " + Shapes.toString(in.shape) + " of " + in.datatype + " needs "
+                    + in.binarySize + " but shape " + Shapes.format(in.shape) + " of " + in.datatype + " needs "
                     + expected + " bytes");
         }
     }

@@ -5,7 +5,8 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
 import io.tare.client.data.Datatype;
-import io.tare.server.core.Shapes;
+import io.tare.client.data.Shapes;
+import io.tare.server.core.RequestValidator;
 import io.tare.server.core.TareException;
 import io.tare.server.core.TensorData;
 import java.io.ByteArrayOutputStream;
@@ -49,15 +50,15 @@ final class RestTensorCodec {
             throw TareException.invalid("input '" + name + "' has datatype " + type + ", which JSON cannot carry; "
                     + "send it with the binary tensor extension (parameters.binary_data_size)");
         }
-        long count = Shapes.elementCount(shape);
+        long count = RequestValidator.elementCount(shape);
         // Each JSON element takes at least one byte, so a larger count can only be a lie and must
         // not make us allocate gigabytes for a tiny request.
         if (count > bodyLength) {
-            throw TareException.invalid("input '" + name + "' has shape " + Shapes.toString(shape) + " (" + count
+            throw TareException.invalid("input '" + name + "' has shape " + Shapes.format(shape) + " (" + count
                     + " elements), more than a JSON body of " + bodyLength + " bytes can hold");
         }
         BoundedJson.require(p, JsonToken.START_ARRAY, "'data' of input '" + name + "'");
-        ElementSink sink = type == Datatype.BYTES ? new BytesSink() : new FixedSink(Shapes.byteSize(type, shape));
+        ElementSink sink = type == Datatype.BYTES ? new BytesSink() : new FixedSink(RequestValidator.byteSize(type, shape));
         long seen = 0;
         int depth = 1;
         while (depth > 0) {
@@ -78,7 +79,7 @@ final class RestTensorCodec {
         }
         if (seen != count) {
             throw TareException.invalid("input '" + name + "' has " + seen + " data elements but its shape "
-                    + Shapes.toString(shape) + " holds " + count);
+                    + Shapes.format(shape) + " holds " + count);
         }
         return new TensorData(name, type, shape, sink.finish());
     }

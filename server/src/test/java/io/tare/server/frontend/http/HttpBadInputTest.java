@@ -97,7 +97,7 @@ class HttpBadInputTest {
     @Test
     void wrongShapeIs400() throws Exception {
         String data63 = Arrays.toString(new float[56]);
-        assertError(400, "input 'input' has shape [1, 1, 8, 7] but the model expects [-1, 1, 8, 8]",
+        assertError(400, "input 'input' has shape [1,1,8,7] but the model expects [-1,1,8,8]",
                 server.postJson(INFER, input("input", "FP32", "[1,1,8,7]", data63)));
         assertError(400, "has batch size 65; the model accepts 1 to 64",
                 server.postJson(INFER, input("input", "FP32", "[65,1,8,8]", Arrays.toString(new float[65 * 64]))));
@@ -107,15 +107,15 @@ class HttpBadInputTest {
 
     @Test
     void dataCountNotMatchingTheShapeIs400() throws Exception {
-        assertError(400, "input 'input' has 63 data elements but its shape [1, 1, 8, 8] holds 64",
+        assertError(400, "input 'input' has 63 data elements but its shape [1,1,8,8] holds 64",
                 server.postJson(INFER, input("input", "FP32", "[1,1,8,8]", Arrays.toString(new float[63]))));
-        assertError(400, "input 'input' has 65 data elements but its shape [1, 1, 8, 8] holds 64",
+        assertError(400, "input 'input' has 65 data elements but its shape [1,1,8,8] holds 64",
                 server.postJson(INFER, input("input", "FP32", "[1,1,8,8]", Arrays.toString(new float[65]))));
     }
 
     @Test
     void binaryDataSizeNotMatchingTheShapeIs400() throws Exception {
-        assertError(400, "binary_data_size 252 but shape [1, 1, 8, 8] of FP32 needs 256 bytes",
+        assertError(400, "binary_data_size 252 but shape [1,1,8,8] of FP32 needs 256 bytes",
                 server.postBinary(INFER, binaryInput("[1,1,8,8]", 252), new byte[252]));
         assertError(400, "declares parameters.binary_data_size but the request has no Inference-Header-Content-Length",
                 server.postJson(INFER, binaryInput("[1,1,8,8]", 256)));
@@ -128,17 +128,17 @@ class HttpBadInputTest {
 
     @Test
     void negativeDimensionIs400() throws Exception {
-        assertError(400, "shape [-1, 1, 8, 8] has a negative dimension",
+        assertError(400, "shape [-1,1,8,8] has a negative dimension",
                 server.postJson(INFER, input("input", "FP32", "[-1,1,8,8]", ZEROS)));
-        assertError(400, "shape [-1, 1, 8, 8] has a negative dimension",
+        assertError(400, "shape [-1,1,8,8] has a negative dimension",
                 server.postBinary(INFER, binaryInput("[-1,1,8,8]", 256), new byte[256]));
     }
 
     @Test
     void dimensionsWhoseProductOverflowsAre400() throws Exception {
-        assertError(400, "shape [1152921504606846976, 16] has more elements than fit in 64 bits",
+        assertError(400, "shape [1152921504606846976,16] has more elements than fit in 64 bits",
                 server.postJson(INFER, input("input", "FP32", "[1152921504606846976,16]", "[0]")));
-        assertError(400, "shape [1152921504606846976, 16] has more elements than fit in 64 bits",
+        assertError(400, "shape [1152921504606846976,16] has more elements than fit in 64 bits",
                 server.postBinary(INFER, binaryInput("[1152921504606846976,16]", 256), new byte[256]));
         // Fits in 64 bits, but no small body can hold that many elements: refused before allocating.
         assertError(400, "more than a JSON body of",
