@@ -16,8 +16,9 @@ import io.tare.kernels.quant.QuantizedRows;
  * (measured). Rows are moved in and out with {@code System.arraycopy}. GELU goes to the tier's
  * vectorized {@link Kernels#gelu}.
  *
- * <p>Each call works on columns {@code [j0, j1)}; {@code row}, {@code acc} and
- * {@code multipliers} are caller-owned scratch of at least {@code j1} entries. Stateless.
+ * <p>Each call works on columns {@code [j0, j1)}; {@code row}, {@code spare}, {@code acc} and
+ * {@code multipliers} are caller-owned scratch of at least {@code j1} entries, distinct arrays.
+ * Stateless.
  */
 final class EpilogueWriter {
     private EpilogueWriter() {
@@ -29,11 +30,11 @@ final class EpilogueWriter {
      * {@code c} itself (in place).
      */
     static void floatBlock(float[] v, int vOff, int ldv, int rows, int j0, int j1, Epilogue ep, Kernels kernels,
-            float[] row, float[] c, int cOff, int ldc) {
+            float[] row, float[] spare, float[] c, int cOff, int ldc) {
         int n = j1 - j0;
         for (int i = 0; i < rows; i++) {
             System.arraycopy(v, vOff + i * ldv, row, j0, n);
-            finish(row, j0, j1, ep, kernels, c, cOff + i * ldc - j0);
+            finish(row, spare, j0, j1, ep, kernels, c, cOff + i * ldc - j0);
         }
     }
 
@@ -42,7 +43,8 @@ final class EpilogueWriter {
      * {@code ldr}), then as {@link #floatBlock}. {@code rowSums} may be null when B has no zero points.
      */
     static void w8a32Block(float[] raw, int rOff, int ldr, int rows, float[] rowSums, int j0, int j1,
-            PackedInt8Matrix b, Epilogue ep, Kernels kernels, float[] row, float[] c, int cOff, int ldc) {
+            PackedInt8Matrix b, Epilogue ep, Kernels kernels, float[] row, float[] spare, float[] c, int cOff,
+            int ldc) {
         float[] sb = b.scaleArray();
         int[] zb = b.zeroPointArray();
         int n = j1 - j0;
@@ -52,7 +54,7 @@ final class EpilogueWriter {
             for (int j = j0; j < j1; j++) {
                 row[j] = sb[j] * (row[j] - zb[j] * rs);
             }
-            finish(row, j0, j1, ep, kernels, c, cOff + i * ldc - j0);
+            finish(row, spare, j0, j1, ep, kernels, c, cOff + i * ldc - j0);
         }
     }
 
@@ -76,11 +78,12 @@ final class EpilogueWriter {
 
     /** INT8 raw block to dequantized FP32, then bias, activation, store or accumulate. */
     static void int8ToFloat(int[] raw, int lds, int rows, int rowBase, QuantizedRows a, int j0, int j1,
-            PackedInt8Matrix b, Epilogue ep, Kernels kernels, float[] row, float[] c, int cOff, int ldc) {
+            PackedInt8Matrix b, Epilogue ep, Kernels kernels, float[] row, float[] spare, float[] c, int cOff,
+            int ldc) {
         for (int i = 0; i < rows; i++) {
             int r = rowBase + i;
             dequantizedRow(raw, i * lds - j0, a, r, b, ep.int32Bias(), j0, j1, row);
-            finish(row, j0, j1, ep, kernels, c, cOff + r * ldc);
+            finish(row, spare, j0, j1, ep, kernels, c, cOff + r * ldc);
         }
     }
 
@@ -175,13 +178,20 @@ final class EpilogueWriter {
         }
     }
 
-    /** Bias, activation, then store into or add to {@code c[cBase + j]} for columns {@code [j0, j1)}. */
-    private static void finish(float[] row, int j0, int j1, Epilogue ep, Kernels kernels, float[] c, int cBase) {
+    /**
+     * Bias, activation, then store into or add to {@code c[cBase + j]} for columns {@code [j0, j1)}.
+     * Accumulation goes through {@code spare} (C's segment copied in and out) for the reason in the
+     * class comment.
+     */
+    private static void finish(float[] row, float[] spare, int j0, int j1, Epilogue ep, Kernels kernels, float[] c,
+            int cBase) {
         biasAndActivation(row, j0, j1, ep, kernels);
         if (ep.accumulates()) {
+            System.arraycopy(c, cBase + j0, spare, j0, j1 - j0);
             for (int j = j0; j < j1; j++) {
-                c[cBase + j] += row[j];
+                spare[j] += row[j];
             }
+            System.arraycopy(spare, j0, c, cBase + j0, j1 - j0);
         } else {
             System.arraycopy(row, j0, c, cBase + j0, j1 - j0);
         }

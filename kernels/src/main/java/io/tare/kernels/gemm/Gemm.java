@@ -41,7 +41,15 @@ public final class Gemm {
         final float[] rowSums = new float[ROW_BLOCK];
         private float[] row = new float[COLUMN_BLOCK];
         private float[] multipliers = new float[COLUMN_BLOCK];
+        private float[] spare = new float[COLUMN_BLOCK];
         private int[] acc = new int[COLUMN_BLOCK];
+
+        float[] spare(int n) {
+            if (spare.length < n) {
+                spare = new float[n];
+            }
+            return spare;
+        }
 
         int[] acc(int n) {
             if (acc.length < n) {
@@ -111,17 +119,19 @@ public final class Gemm {
                 int cRow = cOff + i0 * ldc;
                 Scratch s = scratch.get();
                 float[] row = s.row(b.n());
+                float[] spare = s.spare(b.n());
                 if (ep.accumulates()) {
                     forColumnGroups(w, p0, p1, b.n(), (g0, g1, j0, j1, lds) -> {
                         kernels.sgemm(a, aRow, lda, rows, b, g0, g1, s.floats, 0, lds);
-                        EpilogueWriter.floatBlock(s.floats, 0, lds, rows, j0, j1, ep, kernels, row, c, cRow + j0, ldc);
+                        EpilogueWriter.floatBlock(s.floats, 0, lds, rows, j0, j1, ep, kernels, row, spare, c, cRow + j0,
+                                ldc);
                     });
                 } else {
                     int j0 = p0 * w;
                     kernels.sgemm(a, aRow, lda, rows, b, p0, p1, c, cRow + j0, ldc);
                     if (!ep.isIdentity()) {
                         EpilogueWriter.floatBlock(c, cRow + j0, ldc, rows, j0, Math.min(b.n(), p1 * w), ep, kernels,
-                                row, c, cRow + j0, ldc);
+                                row, spare, c, cRow + j0, ldc);
                     }
                 }
             }
@@ -139,6 +149,7 @@ public final class Gemm {
             Scratch s = scratch.get();
             float[] sums = needSums ? s.rowSums : null;
             float[] row = s.row(b.n());
+            float[] spare = s.spare(b.n());
             for (int i0 = 0; i0 < m; i0 += ROW_BLOCK) {
                 int rows = Math.min(ROW_BLOCK, m - i0);
                 int aRow = aOff + i0 * lda;
@@ -155,14 +166,14 @@ public final class Gemm {
                 if (ep.accumulates()) {
                     forColumnGroups(w, p0, p1, b.n(), (g0, g1, j0, j1, lds) -> {
                         kernels.w8a32(a, aRow, lda, rows, b, g0, g1, s.floats, 0, lds);
-                        EpilogueWriter.w8a32Block(s.floats, 0, lds, rows, sums, j0, j1, b, ep, kernels, row, c,
-                                cRow + j0, ldc);
+                        EpilogueWriter.w8a32Block(s.floats, 0, lds, rows, sums, j0, j1, b, ep, kernels, row, spare,
+                                c, cRow + j0, ldc);
                     });
                 } else {
                     int j0 = p0 * w;
                     kernels.w8a32(a, aRow, lda, rows, b, p0, p1, c, cRow + j0, ldc);
                     EpilogueWriter.w8a32Block(c, cRow + j0, ldc, rows, sums, j0, Math.min(b.n(), p1 * w), b, ep,
-                            kernels, row, c, cRow + j0, ldc);
+                            kernels, row, spare, c, cRow + j0, ldc);
                 }
             }
         });
@@ -172,7 +183,7 @@ public final class Gemm {
     public void int8(QuantizedRows a, PackedInt8Matrix b, float[] c, int cOff, int ldc, Epilogue ep) {
         requireFloatOutput(ep);
         int8Blocks(a, b, (raw, lds, rows, i0, j0, j1, s) -> EpilogueWriter.int8ToFloat(raw, lds, rows, i0, a, j0, j1,
-                b, ep, kernels, s.row(b.n()), c, cOff, ldc));
+                b, ep, kernels, s.row(b.n()), s.spare(b.n()), c, cOff, ldc));
     }
 
     /** INT8 x INT8 requantized to the epilogue's 8-bit output parameters (static INT8 chains). */
