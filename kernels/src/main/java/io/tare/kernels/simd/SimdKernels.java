@@ -131,10 +131,11 @@ public final class SimdKernels implements Kernels {
     /**
      * GELU = 0.5 x erfc(-x / sqrt 2) with Numerical Recipes' erfcc, as the scalar reference
      * ({@link io.tare.kernels.gemm.Activation#gelu}) but in float: {@code erfc(z) = t exp(-z^2 + P(t))}
-     * with {@code t = 1 / (1 + z/2)}. {@code exp(-z^2)} is taken from {@code zz = fl(x*x) / 2} times
-     * {@code 1 - (x*x - fl(x*x)) / 2} (the FMA residual), not from a rounded z or a rounded sum, each
-     * of which would cost ~z^2 * 6e-8 in relative accuracy. |x| is clamped at 14 sqrt 2, where erfc
-     * is 0 in float, so infinities behave as in the reference (+inf -> +inf, -inf -> NaN).
+     * with {@code t = 1 / (1 + z/2)}. The exponent is formed from {@code fl(x*x) / 2}, its FMA residual
+     * and the exact rounding error of the sum with P(t) (TwoSum), applied as a first-order factor
+     * after one EXP: a rounded z or a rounded exponent would each cost ~z^2 * 6e-8 in relative
+     * accuracy. |x| is clamped at 14 sqrt 2, where erfc is 0 in float, so infinities behave as in
+     * the reference (+inf -> +inf, -inf -> NaN).
      * The tail runs through the same vector body on a zero-padded copy.
      */
     @Override
@@ -165,11 +166,14 @@ public final class SimdKernels implements Kernels {
             p = p.fma(t, FloatVector.broadcast(FS, -1.26551223f));
             // z^2 = x^2 / 2 from x itself: a rounded z would cost z^2 * 1.2e-7 relative in exp(-z^2).
             FloatVector xx = ax.mul(ax);
-            FloatVector zz = xx.mul(0.5f);
+            FloatVector zz = xx.neg().mul(0.5f);
             FloatVector residual = ax.fma(ax, xx.neg()).mul(0.5f);
-            FloatVector erfc = t.mul(zz.neg().lanewise(VectorOperators.EXP))
-                    .mul(p.lanewise(VectorOperators.EXP))
-                    .mul(residual.neg().add(1f));
+            // exp(-z^2 + P) as exp(s) (1 + e), s = fl(-zz + P) and e its exact rounding error
+            // (TwoSum) minus the residual: one EXP, without the ~z^2 * 6e-8 the rounded sum costs.
+            FloatVector sum = zz.add(p);
+            FloatVector pPart = sum.sub(zz);
+            FloatVector error = zz.sub(sum.sub(pPart)).add(p.sub(pPart)).sub(residual);
+            FloatVector erfc = t.mul(sum.lanewise(VectorOperators.EXP)).mul(error.add(1f));
             FloatVector pos = v.mul(erfc.fma(-0.5f, 1f));
             FloatVector neg = v.mul(0.5f).mul(erfc);
             pos.blend(neg, v.lt(0f)).intoArray(buf, o);
