@@ -26,7 +26,8 @@ final class QuantizeCommand {
               --per-channel            weights per output channel (default per tensor)
               --activation-type T      uint8 (asymmetric, default) | int8 (symmetric)
               --reduce-range           7-bit weights (for int8 kernels without VNNI, whose int16 pairs saturate)
-              --smooth ALPHA           SmoothQuant activation smoothing with migration strength ALPHA in [0,1]
+              --smooth ALPHA|auto      SmoothQuant activation smoothing with migration strength ALPHA in [0,1], or
+                                       auto: per activation the strength (or none) with the least estimated noise
               --bias-correction        subtract the expected output shift of quantized weights from each bias
               --equalize               cross-layer equalization of Conv/Gemm -> [Relu] -> Conv/Gemm chains
               --data FILE|DIR --labels FILE  evaluation data (same layout as --calibration) and labels (.u8 or .npy)
@@ -67,7 +68,7 @@ final class QuantizeCommand {
                 .perChannel(f.isOn("per-channel"))
                 .activationEncoding(encoding(f.get("activation-type", "uint8")))
                 .reduceRange(f.isOn("reduce-range"))
-                .smooth(number(f, "smooth", Double.NaN))
+                .smooth("auto".equals(f.get("smooth", null)) ? Double.NaN : number(f, "smooth", Double.NaN))
                 .biasCorrection(f.isOn("bias-correction"))
                 .equalize(f.isOn("equalize"))
                 .data(path(f, "data"))
@@ -87,6 +88,9 @@ final class QuantizeCommand {
                 .calibrationSamples((long) number(f, "calibration-samples", Long.MAX_VALUE))
                 .evaluationSamples((long) number(f, "eval-samples", Long.MAX_VALUE))
                 .sensitivitySamples((long) number(f, "sensitivity-samples", QuantizeOptions.DEFAULT_SENSITIVITY_SAMPLES));
+        if ("auto".equals(f.get("smooth", null))) {
+            o.smoothAuto();
+        }
         ProgressBar progress = f.isOn("quiet") ? ProgressBar.SILENT : new ProgressBar(System.err, "");
         QuantizationReport r;
         try {
@@ -109,8 +113,8 @@ final class QuantizeCommand {
         }
         r.transforms().forEach(t -> System.out.println(t));
         for (QuantizationReport.Smoothing sm : r.smoothing().subList(0, Math.min(6, r.smoothing().size()))) {
-            System.out.printf(Locale.ROOT, "  smoothing %-48s SQNR %.1f -> %.1f dB, channel spread %.1f -> %.1f (%s)%n",
-                    sm.activation(), sm.sqnrBeforeDb(), sm.sqnrAfterDb(), sm.spreadBefore(), sm.spreadAfter(),
+            System.out.printf(Locale.ROOT, "  smoothing %-48s alpha %.2f: SQNR %.1f -> %.1f dB, channel spread %.1f -> %.1f (%s)%n",
+                    sm.activation(), sm.alpha(), sm.sqnrBeforeDb(), sm.sqnrAfterDb(), sm.spreadBefore(), sm.spreadAfter(),
                     String.join(", ", sm.layers()));
         }
         String accuracy = Double.isNaN(e.fp32Accuracy()) ? "accuracy n/a (no --labels)"

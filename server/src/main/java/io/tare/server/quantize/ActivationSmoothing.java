@@ -40,8 +40,27 @@ final class ActivationSmoothing {
      *                     outlier channels stretch a per-tensor range
      * @param spreadAfter  the same after dividing by {@code s}
      */
-    record Smoothed(String activation, String quantizedAs, List<String> layers, boolean folded, double spreadBefore,
-                    double spreadAfter) {
+    record Smoothed(String activation, String quantizedAs, List<String> layers, boolean folded, double alpha,
+                    double spreadBefore, double spreadAfter) {
+    }
+
+    /** Migration strengths {@code --smooth auto} chooses among for each activation (or leaves it unsmoothed). */
+    static final double[] AUTO_ALPHAS = {0.25, 0.4, 0.5, 0.6, 0.75, 0.85};
+
+    /**
+     * How to smooth.
+     *
+     * @param alphas     one fixed migration strength, or {@link #AUTO_ALPHAS} to choose per activation
+     * @param auto       choose per activation the strength (or none) with the least estimated output
+     *                   noise ({@link SmoothingNoise}); false applies {@code alphas[0]} everywhere
+     * @param perChannel how the weights will be quantized, for the estimate
+     * @param weightBits 8 or 7, for the estimate
+     */
+    record Strength(double[] alphas, boolean auto, boolean perChannel, int weightBits) {
+
+        static Strength fixed(double alpha) {
+            return new Strength(new double[] {alpha}, false, true, 8);
+        }
     }
 
     /** The smoothed model and what was smoothed. */
@@ -51,7 +70,7 @@ final class ActivationSmoothing {
     private ActivationSmoothing() {
     }
 
-    static Result apply(ModelProto model, List<QuantizableLayer> layers, Calibration cal, double alpha,
+    static Result apply(ModelProto model, List<QuantizableLayer> layers, Calibration cal, Strength strength,
                         List<String> transforms) {
         GraphIndex g = new GraphIndex(model);
         Map<String, List<QuantizableLayer>> byActivation = new LinkedHashMap<>();
@@ -79,10 +98,29 @@ final class ActivationSmoothing {
                     wMax[j] = Math.max(wMax[j], r[j]);
                 }
             }
-            double[] s = new double[channels];
-            for (int j = 0; j < channels; j++) {
-                double v = xMax[j] > 0 && wMax[j] > 0 ? Math.pow(xMax[j], alpha) / Math.pow(wMax[j], 1 - alpha) : 1;
-                s[j] = Math.max(1e-5, Math.min(1e5, v));
+            double alpha = strength.alphas()[0];
+            double[] s = scales(xMax, wMax, alpha);
+            if (strength.auto()) {
+                List<float[]> weights = readers.stream().map(l -> g.floats(l.weight()).clone()).toList();
+                double[] meanSquare = cal.channels().get(x).meanSquare();
+                double[] none = new double[channels];
+                Arrays.fill(none, 1);
+                double best = SmoothingNoise.estimate(none, xMax, meanSquare, readers, weights, strength.perChannel(),
+                        strength.weightBits(), 255);
+                s = null;
+                for (double a : strength.alphas()) {
+                    double[] candidate = scales(xMax, wMax, a);
+                    double n = SmoothingNoise.estimate(candidate, xMax, meanSquare, readers, weights, strength.perChannel(),
+                            strength.weightBits(), 255);
+                    if (n < best) {
+                        best = n;
+                        s = candidate;
+                        alpha = a;
+                    }
+                }
+                if (s == null) {
+                    continue; // smoothing would only add noise here
+                }
             }
             for (QuantizableLayer l : readers) {
                 CrossLayerEqualization.scale(g.floats(l.weight()), l.weightDims(), l.inputAxis(), s, false);
@@ -94,15 +132,28 @@ final class ActivationSmoothing {
             List<String> names = readers.stream().map(QuantizableLayer::name).toList();
             if (foldIntoProducer(g, x, readers, layers, s)) {
                 folded++;
-                smoothed.add(new Smoothed(x, x, names, true, spread(xMax), spread(after)));
+                smoothed.add(new Smoothed(x, x, names, true, alpha, spread(xMax), spread(after)));
             } else {
-                smoothed.add(new Smoothed(x, insertMul(g, x, readers, s), names, false, spread(xMax), spread(after)));
+                smoothed.add(new Smoothed(x, insertMul(g, x, readers, s), names, false, alpha, spread(xMax), spread(after)));
                 muls++;
             }
         }
-        transforms.add(String.format("SmoothQuant smoothing (alpha %.2f): %d activations, %d folded into the producing op,"
-                + " %d through an inserted Mul", alpha, folded + muls, folded, muls));
+        String how = strength.auto() ? "alpha chosen per activation from " + Arrays.toString(strength.alphas())
+                + " by estimated output noise, " + (byActivation.size() - folded - muls) + " of " + byActivation.size()
+                + " left unsmoothed" : String.format("alpha %.2f", strength.alphas()[0]);
+        transforms.add(String.format("SmoothQuant smoothing (%s): %d activations, %d folded into the producing op,"
+                + " %d through an inserted Mul", how, folded + muls, folded, muls));
         return new Result(g.build(), smoothed);
+    }
+
+    /** SmoothQuant's {@code s_j = max|x_j|^alpha / max|W_j|^(1 - alpha)}, clamped to [1e-5, 1e5]. */
+    private static double[] scales(float[] xMax, double[] wMax, double alpha) {
+        double[] s = new double[xMax.length];
+        for (int j = 0; j < s.length; j++) {
+            double v = xMax[j] > 0 && wMax[j] > 0 ? Math.pow(xMax[j], alpha) / Math.pow(wMax[j], 1 - alpha) : 1;
+            s[j] = Math.max(1e-5, Math.min(1e5, v));
+        }
+        return s;
     }
 
     /** Largest over median of per-channel |max| (channels that never fire do not count). */

@@ -2,21 +2,24 @@ package io.tare.server.quantize;
 
 /**
  * Per-channel running statistics of one activation: the largest magnitude (for smoothing's
- * migration scales) and the mean (for bias correction's expected input). The channel axis is 1
- * for 4-D NCHW tensors entering a Conv and the last axis for the rows entering a Gemm/MatMul.
- * Memory is two arrays of the channel count, whatever the number of samples. Not thread-safe.
+ * migration scales), the mean (for bias correction's expected input) and the mean square (for
+ * smoothing's noise estimate). The channel axis is 1 for 4-D NCHW tensors entering a Conv and the
+ * last axis for the rows entering a Gemm/MatMul. Memory is three arrays of the channel count,
+ * whatever the number of samples. Not thread-safe.
  */
 public final class ChannelStats {
 
     private final int channels;
     private final float[] absMax;
     private final double[] sum;
+    private final double[] sumSquares;
     private long perChannelCount;
 
     public ChannelStats(int channels) {
         this.channels = channels;
         this.absMax = new float[channels];
         this.sum = new double[channels];
+        this.sumSquares = new double[channels];
     }
 
     /**
@@ -34,6 +37,7 @@ public final class ChannelStats {
                 int c = i % channels;
                 float v = data[i];
                 sum[c] += v;
+                sumSquares[c] += (double) v * v;
                 absMax[c] = Math.max(absMax[c], Math.abs(v));
             }
             perChannelCount += length / channels;
@@ -51,13 +55,16 @@ public final class ChannelStats {
             for (int c = 0; c < channels; c++) {
                 int base = (o * channels + c) * inner;
                 double s = 0;
+                double sq = 0;
                 float m = absMax[c];
                 for (int k = 0; k < inner; k++) {
                     float v = data[base + k];
                     s += v;
+                    sq += (double) v * v;
                     m = Math.max(m, Math.abs(v));
                 }
                 sum[c] += s;
+                sumSquares[c] += sq;
                 absMax[c] = m;
             }
         }
@@ -75,12 +82,21 @@ public final class ChannelStats {
 
     /** Mean per channel. @throws IllegalStateException before any data */
     public double[] mean() {
+        return perValue(sum);
+    }
+
+    /** Mean of x² per channel. @throws IllegalStateException before any data */
+    public double[] meanSquare() {
+        return perValue(sumSquares);
+    }
+
+    private double[] perValue(double[] total) {
         if (perChannelCount == 0) {
             throw new IllegalStateException("no data");
         }
         double[] m = new double[channels];
         for (int c = 0; c < channels; c++) {
-            m[c] = sum[c] / perChannelCount;
+            m[c] = total[c] / perChannelCount;
         }
         return m;
     }

@@ -96,13 +96,14 @@ public record QuantizationReport(String model, String output, Map<String, String
      * @param activation   the activation before smoothing
      * @param layers       the layers reading it (their weights absorbed the scales)
      * @param folded       whether the scales were folded into the producing op (else an inserted Mul)
+     * @param alpha        the migration strength used for it
      * @param spreadBefore largest over median per-channel |max| before smoothing
      * @param spreadAfter  the same after
      * @param sqnrBeforeDb SQNR of the activation quantized per tensor, before smoothing
      * @param sqnrAfterDb  the same, after
      */
-    public record Smoothing(String activation, List<String> layers, boolean folded, double spreadBefore, double spreadAfter,
-                            double sqnrBeforeDb, double sqnrAfterDb) {
+    public record Smoothing(String activation, List<String> layers, boolean folded, double alpha, double spreadBefore,
+                            double spreadAfter, double sqnrBeforeDb, double sqnrAfterDb) {
 
         public double gainDb() {
             return sqnrAfterDb - sqnrBeforeDb;

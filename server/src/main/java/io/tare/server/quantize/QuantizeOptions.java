@@ -24,6 +24,7 @@ public final class QuantizeOptions {
     ActivationEncoding encoding = ActivationEncoding.UINT8_ASYMMETRIC;
     boolean reduceRange;
     double smoothAlpha = Double.NaN;
+    boolean smoothAuto;
     boolean biasCorrection;
     boolean equalize;
     double accuracyBudget = Double.NaN;
@@ -54,7 +55,9 @@ public final class QuantizeOptions {
     public QuantizeOptions activationEncoding(ActivationEncoding e) { encoding = e; return this; }
     public QuantizeOptions reduceRange(boolean b) { reduceRange = b; return this; }
     /** SmoothQuant migration strength in [0, 1]; NaN for off. */
-    public QuantizeOptions smooth(double alpha) { smoothAlpha = alpha; return this; }
+    public QuantizeOptions smooth(double alpha) { smoothAlpha = alpha; smoothAuto = false; return this; }
+    /** SmoothQuant with the migration strength (or none) chosen per activation by estimated output noise. */
+    public QuantizeOptions smoothAuto() { smoothAlpha = ActivationSmoothing.AUTO_ALPHAS[0]; smoothAuto = true; return this; }
     public QuantizeOptions biasCorrection(boolean b) { biasCorrection = b; return this; }
     public QuantizeOptions equalize(boolean b) { equalize = b; return this; }
     /** Largest accepted top-1 accuracy loss against FP32 (needs data and labels); NaN for none. */
@@ -124,5 +127,14 @@ public final class QuantizeOptions {
 
     int weightBits() {
         return reduceRange ? 7 : 8;
+    }
+
+    boolean smoothing() {
+        return smoothAuto || !Double.isNaN(smoothAlpha);
+    }
+
+    ActivationSmoothing.Strength smoothingStrength() {
+        return smoothAuto ? new ActivationSmoothing.Strength(ActivationSmoothing.AUTO_ALPHAS, true, perChannel, weightBits())
+                : ActivationSmoothing.Strength.fixed(smoothAlpha);
     }
 }

@@ -76,8 +76,8 @@ public final class Quantizer {
             double calSeconds = cal.seconds();
             RangeMethod method = RangeMethods.byName(o.method, o.percentile);
             List<QuantizationReport.Smoothing> smoothing = List.of();
-            if (!Double.isNaN(o.smoothAlpha)) {
-                ActivationSmoothing.Result smoothed = ActivationSmoothing.apply(model, layers, cal, o.smoothAlpha, transforms);
+            if (o.smoothing()) {
+                ActivationSmoothing.Result smoothed = ActivationSmoothing.apply(model, layers, cal, o.smoothingStrength(), transforms);
                 model = smoothed.model();
                 layers = LayerFinder.find(model.getGraph());
                 Calibration before = cal;
@@ -211,7 +211,8 @@ public final class Quantizer {
             Calibration before, Calibration after, RangeMethod method, ActivationEncoding enc) {
         List<QuantizationReport.Smoothing> out = new ArrayList<>();
         for (ActivationSmoothing.Smoothed s : smoothed) {
-            out.add(new QuantizationReport.Smoothing(s.activation(), s.layers(), s.folded(), s.spreadBefore(), s.spreadAfter(),
+            out.add(new QuantizationReport.Smoothing(s.activation(), s.layers(), s.folded(), s.alpha(), s.spreadBefore(),
+                    s.spreadAfter(),
                     sqnr(before.histogram(s.activation()), method, enc), sqnr(after.histogram(s.quantizedAs()), method, enc)));
         }
         out.sort(java.util.Comparator.comparingDouble(QuantizationReport.Smoothing::gainDb).reversed());
@@ -297,8 +298,8 @@ public final class Quantizer {
         if (o.int4Group > 0) {
             s.put("gemm/matmul weights", "int4 weight-only, blocks of " + o.int4Group);
         }
-        if (!Double.isNaN(o.smoothAlpha)) {
-            s.put("smoothing alpha", Double.toString(o.smoothAlpha));
+        if (o.smoothing()) {
+            s.put("smoothing alpha", o.smoothAuto ? "auto" : Double.toString(o.smoothAlpha));
         }
         s.put("bias correction", Boolean.toString(o.biasCorrection));
         s.put("equalization", Boolean.toString(o.equalize));

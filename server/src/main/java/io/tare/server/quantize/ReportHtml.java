@@ -93,11 +93,12 @@ final class ReportHtml {
                     .append(385 + w).append("\" y=\"").append(y + 12).append("\" font-size=\"11\">").append(fmt(s.gainDb()))
                     .append(" dB</text>");
         }
-        h.append("</svg><table><tr><th>activation</th><th>layers</th><th>placement</th><th>spread before</th>")
+        h.append("</svg><table><tr><th>activation</th><th>layers</th><th>placement</th><th>alpha</th><th>spread before</th>")
                 .append("<th>spread after</th><th>SQNR before dB</th><th>SQNR after dB</th></tr>");
         for (QuantizationReport.Smoothing s : rows) {
             h.append("<tr><td>").append(esc(s.activation())).append("</td><td>").append(esc(String.join(", ", s.layers())))
-                    .append("</td><td>").append(s.folded() ? "folded" : "Mul").append("</td><td>").append(fmt(s.spreadBefore()))
+                    .append("</td><td>").append(s.folded() ? "folded" : "Mul").append("</td><td>").append(fmt(s.alpha()))
+                    .append("</td><td>").append(fmt(s.spreadBefore()))
                     .append("</td><td>").append(fmt(s.spreadAfter())).append("</td><td>").append(fmt(s.sqnrBeforeDb()))
                     .append("</td><td>").append(fmt(s.sqnrAfterDb())).append("</td></tr>");
         }

@@ -119,7 +119,7 @@ final class ReportJson {
         j.name("trt_cache_entries").value(r.trtCacheEntries());
         j.name("smoothing").beginArray();
         for (QuantizationReport.Smoothing sm : r.smoothing()) {
-            j.beginObject().name("activation").value(sm.activation()).name("folded").value(sm.folded())
+            j.beginObject().name("activation").value(sm.activation()).name("folded").value(sm.folded()).name("alpha").value(sm.alpha())
                     .name("channel_spread_before").value(sm.spreadBefore()).name("channel_spread_after").value(sm.spreadAfter())
                     .name("sqnr_before_db").value(sm.sqnrBeforeDb()).name("sqnr_after_db").value(sm.sqnrAfterDb());
             j.name("layers").beginArray();

@@ -47,7 +47,7 @@ class FloatRewritesTest {
         for (ModelProto m : List.of(FmnistFixtures.read(FmnistFixtures.mlp()), FmnistFixtures.read(FmnistFixtures.cnn()))) {
             List<QuantizableLayer> layers = LayerFinder.find(m.getGraph());
             List<String> notes = new ArrayList<>();
-            ModelProto smoothed = ActivationSmoothing.apply(m, layers, calibrate(m, layers), 0.5, notes).model();
+            ModelProto smoothed = ActivationSmoothing.apply(m, layers, calibrate(m, layers), ActivationSmoothing.Strength.fixed(0.5), notes).model();
             assertTrue(notes.getFirst().startsWith("SmoothQuant"), notes.toString());
             assertSameFunction(m, smoothed);
             assertEquals(layers.size(), LayerFinder.find(smoothed.getGraph()).size());

@@ -47,6 +47,19 @@ final class MiniLmSentences {
         return file;
     }
 
+    /** {@code fixtures/text/sentences.txt} under {@code tare.shared.dir}; fails loudly when it is missing. */
+    static Path fixture() {
+        String shared = System.getProperty("tare.shared.dir");
+        if (shared == null) {
+            throw new IllegalStateException("system property tare.shared.dir is not set (the Maven build sets it)");
+        }
+        Path f = Path.of(shared, "fixtures", "text", "sentences.txt");
+        if (!Files.isRegularFile(f)) {
+            throw new IllegalStateException("sentences fixture missing: " + f);
+        }
+        return f;
+    }
+
     /** Non-blank lines {@code [first, first + count)} of the sentences file. */
     static List<String> sentences(Path file, int first, int count) throws IOException {
         List<String> all = Files.readAllLines(file).stream().filter(s -> !s.isBlank()).toList();
