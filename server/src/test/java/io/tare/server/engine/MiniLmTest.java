@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  *   <li>the FP32 model in FP32 against ONNX Runtime on the same file: >= 0.99999 on every sentence;
  *   <li>the engine's own dynamic INT8 of the FP32 model against FP32: >= 0.99 on each of 200;
  *   <li>ONNX Runtime's INT8 model (DynamicQuantizeLinear + MatMulInteger) run by the engine against
- *       ONNX Runtime on that file: >= 0.9999.
+ *       ONNX Runtime on that file: >= 0.9999 on each of 240.
  * </ul>
  */
 class MiniLmTest {
@@ -102,41 +102,33 @@ class MiniLmTest {
 
     /**
      * ONNX Runtime's INT8 model quantizes every activation dynamically, so a one-ulp difference in a
-     * float op before a DynamicQuantizeLinear (a LayerNorm summed in another order) can move one
-     * activation across a rounding boundary, and 12 quantized layers amplify that. ONNX Runtime
-     * disagrees with itself the same way: optimized vs unoptimized sessions of this file reach only
-     * about 0.993 min cosine here, and small changes in the engine's float kernels move its mean
-     * cosine to ONNX Runtime between 0.996 and 0.999. So the bar is: the engine's worst sentence
-     * agrees with ONNX Runtime about as well as ONNX Runtime's optimized and unoptimized runs agree
-     * with each other, and on average the engine is as close to the FP32 model as ONNX Runtime's
-     * own INT8 run is. The integer arithmetic itself is exact (ONNX node
-     * tests of DynamicQuantizeLinear and MatMulInteger).
+     * float op before a DynamicQuantizeLinear (a LayerNorm summed in another order, an erf rounded
+     * differently) moves activations across rounding boundaries, and 12 quantized layers amplify
+     * that to the size of the quantization noise (min cosine 0.9906 before the engine's Erf,
+     * Softmax, ReduceMean and attention MatMul rounded as ONNX Runtime's do, see
+     * {@code OnnxRuntimeParity}). The reference is ONNX Runtime running the graph as written (no
+     * graph optimizations): its optimized session replaces the graph by fused kernels whose results
+     * differ from the model's own ops (on CPUs without VNNI its u8s8 kernel saturates int16 pair sums).
      */
     @Test
     void onnxRuntimeInt8ModelAgreesWithOnnxRuntime() throws Exception {
-        List<String> sentences = MiniLmModels.sentences(32);
+        List<String> sentences = MiniLmModels.sentences(240);
         var path = MiniLmModels.model(MiniLmModels.INT8);
         LoadedModel engine = Engine.load(path, EngineOptions.DEFAULT);
         assertTrue(engine.plan().stepOpTypes().contains("MatMulInteger"), "the model's MatMulInteger must run");
         List<float[]> ours = embed(engine, sentences);
         List<float[]> reference;
         List<float[]> optimized;
-        List<float[]> fp32;
-        try (OrtReference ort = new OrtReference(path, false); OrtReference opt = new OrtReference(path, true);
-                OrtReference full = new OrtReference(MiniLmModels.model(MiniLmModels.FP32))) {
+        try (OrtReference ort = new OrtReference(path, false); OrtReference opt = new OrtReference(path, true)) {
             reference = embed(ort, sentences);
             optimized = embed(opt, sentences);
-            fp32 = embed(full, sentences);
         }
         double[] c = minAndMean(ours, reference);
+        double[] toOptimized = minAndMean(ours, optimized);
         double[] self = minAndMean(optimized, reference);
-        double[] oursToFp32 = minAndMean(ours, fp32);
-        double[] ortToFp32 = minAndMean(reference, fp32);
-        System.out.printf("MiniLM INT8 model over %d sentences: engine vs ONNX Runtime min cosine %.6f, mean %.6f;"
-                + " ONNX Runtime optimized vs unoptimized min %.6f, mean %.6f; to FP32: engine mean %.6f (min %.6f),"
-                + " ONNX Runtime mean %.6f (min %.6f)%n", sentences.size(), c[0], c[1], self[0], self[1],
-                oursToFp32[1], oursToFp32[0], ortToFp32[1], ortToFp32[0]);
-        assertTrue(c[0] >= Math.min(0.9999, self[0] - 0.005), "min cosine " + c[0] + " vs ONNX Runtime's own " + self[0]);
-        assertTrue(oursToFp32[1] >= ortToFp32[1] - 0.001, "further from FP32 than ONNX Runtime's INT8 run");
+        System.out.printf("MiniLM INT8 model over %d sentences: engine vs ONNX Runtime min cosine %.7f, mean %.7f;"
+                + " engine vs ONNX Runtime optimized min %.6f, mean %.6f; ONNX Runtime optimized vs unoptimized"
+                + " min %.6f, mean %.6f%n", sentences.size(), c[0], c[1], toOptimized[0], toOptimized[1], self[0], self[1]);
+        assertTrue(c[0] >= 0.9999, "min cosine " + c[0]);
     }
 }

@@ -99,8 +99,13 @@ public final class MatMulOps {
         if (m >= PACK_MIN_ROWS && k > 0 && n > 0) {
             // both operands computed at run time (attention): pack each B block once per call, then
             // the kernels' SGEMM; a B shared by several batch entries is packed once per entry
-            Broadcasting.forEach(batch, sa, sb, none, (o, i, j, unused) -> gemm.sgemm(x, i * m * k, k, m,
-                    gemm.packFloat(w, j * k * n, k, n, false), out, o * m * n, n, io.tare.kernels.gemm.Epilogue.NONE));
+            int tiled = m - SgemmRows.untiled(m);
+            Broadcasting.forEach(batch, sa, sb, none, (o, i, j, unused) -> {
+                gemm.sgemm(x, i * m * k, k, tiled, gemm.packFloat(w, j * k * n, k, n, false), out, o * m * n, n,
+                        io.tare.kernels.gemm.Epilogue.NONE);
+                FloatMatrix.multiply(x, i * m * k + tiled * k, k, w, j * k * n, n, out, o * m * n + tiled * n, n,
+                        m - tiled, k, n, false);
+            });
             return y;
         }
         Broadcasting.forEach(batch, sa, sb, none, (o, i, j, unused) ->

@@ -192,26 +192,13 @@ public final class NormalizationOps {
     }
 
     /**
-     * Softmax over contiguous FLOAT rows (the last axis, as attention uses it): each exponential is
-     * computed once (in double, like the general path), kept in the output, then scaled by 1/sum.
+     * Softmax over contiguous FLOAT rows (the last axis, as attention uses it), rounding as ONNX
+     * Runtime does ({@link OnnxRuntimeParity#softmaxRow}): attention probabilities feed quantized
+     * layers in dynamically quantized transformers, where last-bit differences grow.
      */
     private static void softmaxRows(float[] x, float[] y, int rows, int len) {
         for (int r = 0; r < rows; r++) {
-            int base = r * len;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int i = 0; i < len; i++) {
-                max = Math.max(max, x[base + i]);
-            }
-            double sum = 0;
-            for (int i = 0; i < len; i++) {
-                double e = Math.exp((double) x[base + i] - max);
-                y[base + i] = (float) e;
-                sum += e;
-            }
-            float inv = (float) (1.0 / sum);
-            for (int i = 0; i < len; i++) {
-                y[base + i] *= inv;
-            }
+            OnnxRuntimeParity.softmaxRow(x, r * len, y, r * len, len);
         }
     }
 }

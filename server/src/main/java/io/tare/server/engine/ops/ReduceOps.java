@@ -1,10 +1,12 @@
 package io.tare.server.engine.ops;
 
+import io.tare.server.engine.DataType;
 import io.tare.server.engine.Tensor;
 
 /**
  * ReduceMean, ReduceSum, ReduceMax, ReduceMin, ReduceProd over any set of axes. Axes come from an
- * attribute, or from the second input since opset 18 (opset 13 for ReduceSum). Accumulates in
+ * attribute, or from the second input since opset 18 (opset 13 for ReduceSum). FLOAT sums and
+ * means over trailing axes run in float, in ONNX Runtime's order; everything else accumulates in
  * double; integer outputs of Max/Min/Sum/Prod are exact below 2^53.
  */
 public final class ReduceOps {
@@ -63,6 +65,11 @@ public final class ReduceOps {
             }
         }
         int outSize = Tensor.sizeOf(keptShape);
+        int trailing = trailingReduced(reduced);
+        if ((kind == Kind.MEAN || kind == Kind.SUM) && x.type() == DataType.FLOAT && trailing > 0 && outSize > 0) {
+            sumRows(x, ctx.output(0, x.type(), outShape), outSize, kind == Kind.MEAN);
+            return;
+        }
         double[] acc = new double[outSize];
         double init = switch (kind) {
             case MAX -> Double.NEGATIVE_INFINITY;
@@ -87,6 +94,36 @@ public final class ReduceOps {
         for (int o = 0; o < outSize; o++) {
             double v = kind == Kind.MEAN ? acc[o] / count : acc[o];
             y.setDouble(o, v);
+        }
+    }
+
+    /** How many axes at the end are reduced when exactly those are (0 when any other axis is). */
+    private static int trailingReduced(boolean[] reduced) {
+        int d = reduced.length;
+        while (d > 0 && reduced[d - 1]) {
+            d--;
+        }
+        for (int i = 0; i < d; i++) {
+            if (reduced[i]) {
+                return 0;
+            }
+        }
+        return reduced.length - d;
+    }
+
+    /**
+     * Sum or mean of each contiguous row of a FLOAT tensor whose trailing axes are reduced (LayerNorm
+     * written out as ReduceMean), in float and in ONNX Runtime's summation order
+     * ({@link OnnxRuntimeParity#sum}), the mean as sum / count: the statistics of a LayerNorm whose
+     * output is quantized dynamically must round as ONNX Runtime's do.
+     */
+    private static void sumRows(Tensor x, Tensor y, int rows, boolean mean) {
+        float[] in = x.floats();
+        float[] out = y.floats();
+        int len = x.size() / rows;
+        for (int r = 0; r < rows; r++) {
+            float s = OnnxRuntimeParity.sum(in, r * len, len);
+            out[r] = mean ? s / len : s;
         }
     }
 }

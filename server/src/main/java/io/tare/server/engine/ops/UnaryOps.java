@@ -22,7 +22,8 @@ public final class UnaryOps {
         math(r, "Exp", Math::exp);
         math(r, "Log", Math::log);
         math(r, "Sqrt", Math::sqrt);
-        math(r, "Erf", Erf::erf);
+        // float erf rounds as ONNX Runtime's does (see OnnxRuntimeParity); other types in double
+        r.register("Erf", 6, s -> ctx -> applyFloat(ctx, OnnxRuntimeParity::erf, Erf::erf));
         math(r, "Sigmoid", x -> x >= 0 ? 1.0 / (1.0 + Math.exp(-x)) : Math.exp(x) / (1.0 + Math.exp(x)));
         math(r, "Tanh", Math::tanh);
         math(r, "Reciprocal", x -> 1.0 / x);
@@ -52,8 +53,10 @@ public final class UnaryOps {
                 x -> x * Math.max(0, Math.min(1, x / 6.0 + 0.5)), null));
         r.register("Gelu", 20, s -> {
             String approximate = s.attrs().getString("approximate", "none");
+            if (approximate.equals("none")) {
+                return ctx -> applyFloat(ctx, exactGelu(s.attrs()), x -> 0.5 * x * (1 + Erf.erf(x / Math.sqrt(2))));
+            }
             DoubleUnaryOperator f = switch (approximate) {
-                case "none" -> x -> 0.5 * x * (1 + Erf.erf(x / Math.sqrt(2)));
                 case "tanh" -> x -> 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
                 default -> throw s.unsupported("approximate='" + approximate + "'");
             };
@@ -68,6 +71,53 @@ public final class UnaryOps {
             }
             return UnaryOps::clip;
         });
+    }
+
+    /** Attribute {@link io.tare.server.engine.passes.GeluFusion} sets: the constant x was divided by. */
+    public static final String GELU_DIVISOR = "tare_erf_input_divisor";
+    /** Attribute {@link io.tare.server.engine.passes.GeluFusion} sets: the constant x was multiplied by. */
+    public static final String GELU_MULTIPLIER = "tare_erf_input_multiplier";
+    /** The float 1/sqrt(2) ONNX Runtime's Gelu scales by. */
+    private static final float SQRT1_2 = (float) (1 / Math.sqrt(2));
+
+    /**
+     * Exact GELU in float, in the order of operations that produced it, so that the result has the
+     * same bits as ONNX Runtime's: a Gelu that {@code GeluFusion} made from the exported expansion
+     * evaluates {@code (x * (erf(x / c) + 1)) * 0.5} (or {@code x * c}) with the model's constant,
+     * as the expansion's nodes did; a native Gelu node evaluates {@code (0.5 * x) * (erf(x * 1/sqrt 2) + 1)},
+     * ONNX Runtime's Gelu kernel.
+     */
+    private static FloatUnaryOperator exactGelu(io.tare.server.engine.graph.Attributes attrs) {
+        if (attrs.has(GELU_DIVISOR)) {
+            float d = attrs.getFloat(GELU_DIVISOR, 0f);
+            return x -> (x * (OnnxRuntimeParity.erf(x / d) + 1f)) * 0.5f;
+        }
+        if (attrs.has(GELU_MULTIPLIER)) {
+            float m = attrs.getFloat(GELU_MULTIPLIER, 0f);
+            return x -> (x * (OnnxRuntimeParity.erf(x * m) + 1f)) * 0.5f;
+        }
+        return x -> (0.5f * x) * (OnnxRuntimeParity.erf(x * SQRT1_2) + 1f);
+    }
+
+    /** A float-to-float function, evaluated in float arithmetic. */
+    @FunctionalInterface
+    interface FloatUnaryOperator {
+        float apply(float x);
+    }
+
+    /** {@code f} on FLOAT tensors, {@code wide} in double on the other floating types. */
+    private static void applyFloat(OpContext ctx, FloatUnaryOperator f, DoubleUnaryOperator wide) {
+        Tensor x = ctx.input(0);
+        if (x.type() != DataType.FLOAT) {
+            apply(ctx, wide, null);
+            return;
+        }
+        Tensor y = ctx.output(0, x.type(), x.shape());
+        float[] in = x.floats();
+        float[] out = y.floats();
+        for (int i = 0, n = x.size(); i < n; i++) {
+            out[i] = f.apply(in[i]);
+        }
     }
 
     private static void math(OperatorRegistry r, String name, DoubleUnaryOperator f) {

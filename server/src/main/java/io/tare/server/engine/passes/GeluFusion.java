@@ -5,6 +5,7 @@ import io.tare.server.engine.Tensor;
 import io.tare.server.engine.graph.Attributes;
 import io.tare.server.engine.graph.Graph;
 import io.tare.server.engine.graph.Node;
+import io.tare.server.engine.ops.UnaryOps;
 import java.util.List;
 import java.util.Map;
 
@@ -46,8 +47,11 @@ public final class GeluFusion implements GraphPass {
                     || !isConstantOperand(graph, half, mul.output(0), 0.5)) {
                 continue;
             }
+            // the constant and whether it divided or multiplied, so the Gelu rounds as the nodes did
+            Tensor c = graph.initializers().get(otherOperand(scale, x));
+            String form = is(scale, "Div") ? UnaryOps.GELU_DIVISOR : UnaryOps.GELU_MULTIPLIER;
             Node gelu = new Node(half.name() + "/tare_gelu", "Gelu", "", List.of(x), half.outputs(),
-                    new Attributes(Map.of("approximate", "none")));
+                    new Attributes(Map.of("approximate", "none", form, c.floats()[0])));
             nodes.set(nodes.indexOf(half), gelu);
             nodes.remove(mul);
             nodes.remove(add);
