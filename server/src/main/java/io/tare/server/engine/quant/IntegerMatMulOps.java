@@ -22,7 +22,14 @@ public final class IntegerMatMulOps {
     }
 
     public static void register(OperatorRegistry r) {
-        r.register("MatMulInteger", 10, s -> ctx -> batched(ctx, 0, 1, 2, 3, Mode.INT32, -1, -1));
+        r.register("MatMulInteger", 10, s -> {
+            // constant weights (dynamically quantized models): packed once, run on the kernels' INT8 GEMM
+            PackedMatMulInteger packed = PackedMatMulInteger.tryCreate(s);
+            if (packed != null) {
+                return packed;
+            }
+            return ctx -> batched(ctx, 0, 1, 2, 3, Mode.INT32, -1, -1);
+        });
         r.register("QLinearMatMul", 10, s -> ctx -> batched(ctx, 0, 3, 2, 5, Mode.REQUANTIZE, 1, 4));
         r.register(Node.MICROSOFT_DOMAIN, "QGemm", 1, s -> {
             float alpha = s.attrs().getFloat("alpha", 1f);

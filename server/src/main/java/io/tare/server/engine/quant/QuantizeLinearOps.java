@@ -1,5 +1,7 @@
 package io.tare.server.engine.quant;
 
+import io.tare.kernels.Kernels;
+import io.tare.kernels.tensor.DType;
 import io.tare.server.engine.DataType;
 import io.tare.server.engine.EngineException;
 import io.tare.server.engine.Tensor;
@@ -26,16 +28,19 @@ public final class QuantizeLinearOps {
             }
             DataType declared = outputDtype == 0 ? null : quantType(s.node().describe(), (int) outputDtype);
             String name = s.node().input(0);
-            return ctx -> quantize(ctx, axis, blockSize, declared, name);
+            Kernels kernels = s.compute().kernels();
+            return ctx -> quantize(ctx, axis, blockSize, declared, name, kernels);
         });
         r.register("DequantizeLinear", 10, s -> {
             long axis = s.attrs().getInt("axis", 1);
             long blockSize = s.attrs().getInt("block_size", 0);
-            return ctx -> dequantize(ctx, axis, blockSize);
+            Kernels kernels = s.compute().kernels();
+            return ctx -> dequantize(ctx, axis, blockSize, kernels);
         });
         r.register("DynamicQuantizeLinear", 11, s -> {
             String name = s.node().input(0);
-            return ctx -> dynamicQuantize(ctx, name);
+            Kernels kernels = s.compute().kernels();
+            return ctx -> dynamicQuantize(ctx, name, kernels);
         });
     }
 
@@ -52,7 +57,8 @@ public final class QuantizeLinearOps {
         return t;
     }
 
-    private static void quantize(OpContext ctx, long axis, long blockSize, DataType declared, String name) {
+    private static void quantize(OpContext ctx, long axis, long blockSize, DataType declared, String name,
+            Kernels kernels) {
         Tensor x = ctx.input(0);
         Tensor scale = ctx.input(1);
         Tensor zp = ctx.input(2);
@@ -69,13 +75,10 @@ public final class QuantizeLinearOps {
         int hi = LinearQuantization.max(type);
         int n = x.size();
         if (layout.perTensor() && x.type() == DataType.FLOAT && (type == DataType.UINT8 || type == DataType.INT8)) {
+            // the kernels' quantize has LinearQuantization.quantize's arithmetic (x / scale, half to even, saturate)
             float s = (float) scale.getDouble(0);
             int z = zp == null ? 0 : (int) zp.getLong(0);
-            float[] in = x.floats();
-            byte[] out = y.bytes();
-            for (int i = 0; i < n; i++) {
-                out[i] = (byte) LinearQuantization.quantize(in[i], s, z, lo, hi);
-            }
+            kernels.quantize(x.floats(), 0, y.bytes(), 0, n, s, z, dtype(type));
             return;
         }
         for (int i = 0; i < n; i++) {
@@ -86,7 +89,7 @@ public final class QuantizeLinearOps {
         }
     }
 
-    private static void dequantize(OpContext ctx, long axis, long blockSize) {
+    private static void dequantize(OpContext ctx, long axis, long blockSize, Kernels kernels) {
         Tensor x = ctx.input(0);
         Tensor scale = ctx.input(1);
         Tensor zp = ctx.input(2);
@@ -98,17 +101,7 @@ public final class QuantizeLinearOps {
             // the common 8-bit case without per-element dispatch; same arithmetic as below
             float s = (float) scale.getDouble(0);
             int z = zp == null ? 0 : (int) zp.getLong(0);
-            byte[] in = x.bytes();
-            float[] out = y.floats();
-            if (x.type() == DataType.UINT8) {
-                for (int i = 0; i < n; i++) {
-                    out[i] = (float) ((in[i] & 0xFF) - z) * s;
-                }
-            } else {
-                for (int i = 0; i < n; i++) {
-                    out[i] = (float) (in[i] - z) * s;
-                }
-            }
+            kernels.dequantize(x.bytes(), 0, y.floats(), 0, n, s, z, dtype(x.type()));
             return;
         }
         for (int i = 0; i < n; i++) {
@@ -119,7 +112,7 @@ public final class QuantizeLinearOps {
         }
     }
 
-    private static void dynamicQuantize(OpContext ctx, String name) {
+    private static void dynamicQuantize(OpContext ctx, String name, Kernels kernels) {
         Tensor x = ctx.input(0);
         if (x.type() != DataType.FLOAT) {
             throw new EngineException("DynamicQuantizeLinear needs FLOAT input, got " + x.type());
@@ -135,14 +128,21 @@ public final class QuantizeLinearOps {
             min = Math.min(min, in[i]);
             max = Math.max(max, in[i]);
         }
+        // ONNX: scale and zero point in float, zero point rounded half to even and saturated
         float scale = (max - min) / 255f;
         int zp = scale == 0f ? 0 : (int) Math.clamp(Math.rint(0f - min / scale), 0, 255);
         Tensor y = ctx.output(0, DataType.UINT8, x.shape());
         byte[] out = y.bytes();
-        for (int i = 0; i < n; i++) {
-            out[i] = (byte) (scale == 0f ? zp : LinearQuantization.quantize(in[i], scale, zp, 0, 255));
+        if (scale == 0f) {
+            java.util.Arrays.fill(out, 0, n, (byte) zp);
+        } else {
+            kernels.quantize(in, 0, out, 0, n, scale, zp, DType.UINT8);
         }
         ctx.output(1, DataType.FLOAT, new int[0]).floats()[0] = scale;
         ctx.output(2, DataType.UINT8, new int[0]).bytes()[0] = (byte) zp;
+    }
+
+    private static DType dtype(DataType t) {
+        return t == DataType.INT8 ? DType.INT8 : DType.UINT8;
     }
 }
