@@ -194,15 +194,9 @@ final class ActivationSmoothing {
             }
             return true;
         }
-        if (p.getOpType().equals("Relu")) {
-            String y = p.getInput(0);
-            if (g.isGraphOutput(y) || g.consumers(y).size() != 1) {
-                return false;
-            }
-            p = g.producer(y);
-            if (p == null) {
-                return false;
-            }
+        p = g.producerThroughRelu(x);
+        if (p == null) {
+            return false;
         }
         for (QuantizableLayer l1 : layers) {
             if (g.node(l1.nodeIndex()).getOutput(0).equals(p.getOutput(0)) && l1.outputChannels() == s.length

@@ -27,8 +27,8 @@ final class BiasCorrection {
             throw new QuantizeException("bias correction of " + l.name() + ": " + means.length + " channel means for "
                     + dims[l.inputAxis()] + " input channels");
         }
-        long outInner = innerCount(dims, l.outputAxis());
-        long inInner = innerCount(dims, l.inputAxis());
+        long outInner = CrossLayerEqualization.inner(dims, l.outputAxis());
+        long inInner = CrossLayerEqualization.inner(dims, l.inputAxis());
         int outs = l.outputChannels();
         double[] shift = new double[outs];
         for (int i = 0; i < w.length; i++) {
@@ -41,13 +41,5 @@ final class BiasCorrection {
             out[o] = (float) ((bias == null ? 0 : bias[o]) - shift[o]);
         }
         return out;
-    }
-
-    private static long innerCount(long[] dims, int axis) {
-        long n = 1;
-        for (int d = axis + 1; d < dims.length; d++) {
-            n *= dims[d];
-        }
-        return n;
     }
 }

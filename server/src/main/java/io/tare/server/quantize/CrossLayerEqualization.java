@@ -64,19 +64,9 @@ final class CrossLayerEqualization {
         if (g.isGraphOutput(x) || g.consumers(x).size() != 1) {
             return null;
         }
-        NodeProto p = g.producer(x);
+        NodeProto p = g.producerThroughRelu(x);
         if (p == null) {
             return null;
-        }
-        if (p.getOpType().equals("Relu")) {
-            String y = p.getInput(0);
-            if (g.isGraphOutput(y) || g.consumers(y).size() != 1) {
-                return null;
-            }
-            p = g.producer(y);
-            if (p == null) {
-                return null;
-            }
         }
         for (QuantizableLayer l1 : layers) {
             if (g.node(l1.nodeIndex()).getOutput(0).equals(p.getOutput(0)) && l1.outputChannels() == l2.inputChannels()
@@ -130,7 +120,8 @@ final class CrossLayerEqualization {
         }
     }
 
-    private static long inner(long[] dims, int axis) {
+    /** Elements per index of {@code axis}: the product of the dimensions after it. */
+    static long inner(long[] dims, int axis) {
         long n = 1;
         for (int d = axis + 1; d < dims.length; d++) {
             n *= dims[d];

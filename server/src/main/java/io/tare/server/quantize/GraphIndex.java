@@ -57,6 +57,20 @@ final class GraphIndex {
         return producers.get(value);
     }
 
+    /**
+     * The node producing {@code value}, looking through one Relu that only this path reads (so a
+     * positive per-channel scale may move across it: relu(x)/s = relu(x/s)); null for graph inputs,
+     * initializers, or a Relu whose input is read elsewhere or is a graph output.
+     */
+    NodeProto producerThroughRelu(String value) {
+        NodeProto p = producer(value);
+        if (p == null || !p.getOpType().equals("Relu")) {
+            return p;
+        }
+        String y = p.getInput(0);
+        return isGraphOutput(y) || consumers(y).size() != 1 ? null : producer(y);
+    }
+
     /** Indices of nodes reading {@code value} (a node reading it twice appears twice). */
     List<Integer> consumers(String value) {
         return consumers.getOrDefault(value, List.of());

@@ -48,8 +48,8 @@ final class SmoothingNoise {
             QuantizableLayer l = readers.get(r);
             float[] w = weights.get(r);
             long[] dims = l.weightDims();
-            long innerIn = inner(dims, l.inputAxis());
-            long innerOut = inner(dims, l.outputAxis());
+            long innerIn = CrossLayerEqualization.inner(dims, l.inputAxis());
+            long innerOut = CrossLayerEqualization.inner(dims, l.outputAxis());
             int outputs = l.outputChannels();
             double[] outMax = new double[perChannel ? outputs : 1];
             double rowTerm = 0;
@@ -71,13 +71,5 @@ final class SmoothingNoise {
             noise += weightVariance * inputPower * taps;
         }
         return noise;
-    }
-
-    private static long inner(long[] dims, int axis) {
-        long n = 1;
-        for (int d = axis + 1; d < dims.length; d++) {
-            n *= dims[d];
-        }
-        return n;
     }
 }
