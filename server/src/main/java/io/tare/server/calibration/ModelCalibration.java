@@ -311,20 +311,9 @@ public final class ModelCalibration implements AutoCloseable {
         samplesSinceEvaluation = 0;
         lastGaugeUpdate = System.nanoTime();
         CalibrationSettings s = settings;
-        List<TensorReport> reports = stats.reports(List.of());
-        double clip = Double.NaN;
-        double drift = Double.NaN;
-        for (TensorReport r : reports) {
-            if (r.clipRate().isPresent()) {
-                double c = r.clipRate().get().rate();
-                clip = Double.isNaN(clip) ? c : Math.max(clip, c);
-            }
-            if (r.drift().isPresent()) {
-                drift = Double.isNaN(drift) ? r.drift().getAsDouble() : Math.max(drift, r.drift().getAsDouble());
-            }
-        }
-        maxClipRate = clip;
-        maxDrift = drift;
+        RefreshTriggers triggers = RefreshTriggers.of(stats.reports(List.of()));
+        maxClipRate = triggers.clipRate();
+        maxDrift = triggers.drift();
         if (s.policy() == CalibrationPolicy.MANUAL || probation != null || samplesSinceAttempt < s.minSamples()
                 || samplesSinceChange < s.minSamples()) {
             return;
@@ -337,21 +326,9 @@ public final class ModelCalibration implements AutoCloseable {
             }
             return;
         }
-        String nonFinite = nonFinite(reports);
-        if (clip > s.clipRateThreshold() || drift > s.driftThreshold() || nonFinite != null) {
-            // non-finite activations trigger too, so that such traffic is refused visibly
-            attempt(String.format(java.util.Locale.ROOT, "clip rate %.4f, drift %.4f%s", clip, drift,
-                    nonFinite == null ? "" : ", " + nonFinite));
+        if (triggers.fire(s)) {
+            attempt(triggers.describe());
         }
-    }
-
-    private static String nonFinite(List<TensorReport> reports) {
-        for (TensorReport r : reports) {
-            if (r.window().nanCount() + r.window().infCount() > 0) {
-                return "non-finite values in '" + r.tensor() + "'";
-            }
-        }
-        return null;
     }
 
     /** Builds candidates, runs the guard and swaps when it accepts. */
