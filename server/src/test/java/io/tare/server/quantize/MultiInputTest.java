@@ -24,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A model with a float input {@code x} and an int64 input {@code input:ids} (a name that is no file
  * name), {@code y = MatMul(x + Cast(ids), W)}: quantize takes a directory with one file per input,
- * feeds the int64 input as int64, calibrates only float values, and refuses a set that does not
- * describe every input the same number of times.
+ * feeds the int64 input as int64 (to ONNX Runtime and to Tare's engine), calibrates only float
+ * values, and refuses a set that does not describe every input the same number of times.
  */
 class MultiInputTest {
 
@@ -51,7 +51,8 @@ class MultiInputTest {
         GraphProto g = GraphProto.newBuilder().setName("two_inputs")
                 .addInput(ValueInfoProto.newBuilder().setName("x").setType(type(TensorProto.DataType.FLOAT_VALUE)))
                 .addInput(ValueInfoProto.newBuilder().setName("input:ids").setType(type(TensorProto.DataType.INT64_VALUE)))
-                .addOutput(ValueInfoProto.newBuilder().setName("y"))
+                .addOutput(ValueInfoProto.newBuilder().setName("y").setType(TypeProto.newBuilder().setTensorType(
+                        TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE))))
                 .addInitializer(TensorProtos.floatTensor("W", new long[] {K, N}, w))
                 .addNode(NodeProto.newBuilder().setOpType("Cast").addInput("input:ids").addOutput("idsf")
                         .addAttribute(AttributeProto.newBuilder().setName("to").setType(AttributeProto.AttributeType.INT)
@@ -92,7 +93,8 @@ class MultiInputTest {
     @Test
     void aDirectoryFeedsEveryInputAndTheExportRuns() throws IOException {
         for (int opset : new int[] {11, 13}) {
-            QuantizationReport r = Quantizer.run(options(model(opset), data("calib" + opset, SAMPLES, SAMPLES)), ProgressBar.SILENT);
+            QuantizationReport r = Quantizer.run(options(model(opset), data("calib" + opset, SAMPLES, SAMPLES)).engineCheck(true),
+                    ProgressBar.SILENT);
             assertEquals(SAMPLES, r.calibrationSamples());
             assertEquals("int8", r.layers().getFirst().precision());
             assertTrue(r.evaluation().score().comparison().sqnrDb() > 25, "opset " + opset + ": " + r.evaluation().score());
@@ -100,6 +102,8 @@ class MultiInputTest {
             // the int64 input is fed, never calibrated: the only activation is the MatMul's float input
             assertEquals(1, r.activations().size());
             assertEquals("p", r.activations().getFirst().name());
+            // Tare's engine takes the int64 input too and runs the same export
+            assertTrue(r.evaluation().engine().agreementWithOrt() > 0.95, "engine vs ONNX Runtime: " + r.evaluation().engine());
         }
     }
 
