@@ -98,7 +98,8 @@ final class RefreshGuard {
         if (active == null) {
             OutputQuality served = measure(activeShadow(), recent);
             boolean ok = best.top1Agreement() >= promotionMinTop1 && Double.isFinite(best.meanCosine());
-            return new Verdict(ok, ok ? "promoted: " + bestMethod + " " + best
+            // "guard passed", not "promoted": a first acceptance only proposes the table (ColdStartEvidence)
+            return new Verdict(ok, ok ? "guard passed: " + bestMethod + " " + best
                     : "promotion refused: " + bestMethod + " " + best + " is below top-1 " + promotionMinTop1,
                     bestMethod, bestTable, best, served);
         }
