@@ -49,6 +49,14 @@ public final class LayoutOps {
             sa[i] = inStrides[perm[i]];
         }
         Tensor y = ctx.output(0, x.type(), shape);
+        int kept = 0; // trailing axes the permutation leaves in place: copied as contiguous runs
+        while (kept < rank && perm[rank - 1 - kept] == rank - 1 - kept) {
+            kept++;
+        }
+        if (kept > 0 && kept < rank) {
+            copyRuns(x.data(), y.data(), shape, sa, rank - kept, Axes.product(shape, rank - kept, rank));
+            return;
+        }
         int[] none = new int[rank];
         if (x.type() == io.tare.server.engine.DataType.FLOAT) {
             float[] in = x.floats();
@@ -56,6 +64,32 @@ public final class LayoutOps {
             Broadcasting.forEach(shape, sa, none, none, (o, i, j, k) -> out[o] = in[i]);
         } else {
             Broadcasting.forEach(shape, sa, none, none, (o, i, j, k) -> y.copyElement(x, i, o));
+        }
+    }
+
+    /**
+     * A transpose whose last {@code rank - outer} axes stay in place ([B, S, H, D] -> [B, H, S, D] in
+     * attention): walks the {@code outer} permuted axes of the output in order and copies one
+     * contiguous run of {@code run} elements per position, instead of one element at a time.
+     *
+     * @param srcStrides input stride (in elements) of each output axis
+     */
+    private static void copyRuns(Object src, Object dst, int[] shape, int[] srcStrides, int outer, int run) {
+        int[] index = new int[outer];
+        int count = Axes.product(shape, 0, outer);
+        int from = 0;
+        for (int o = 0; o < count; o++) {
+            System.arraycopy(src, from, dst, o * run, run);
+            // odometer over the outer output axes, keeping the input offset in step
+            for (int d = outer - 1; d >= 0; d--) {
+                index[d]++;
+                from += srcStrides[d];
+                if (index[d] < shape[d]) {
+                    break;
+                }
+                from -= srcStrides[d] * shape[d];
+                index[d] = 0;
+            }
         }
     }
 

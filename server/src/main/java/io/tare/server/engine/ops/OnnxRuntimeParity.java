@@ -24,16 +24,28 @@ public final class OnnxRuntimeParity {
     // erf: polynomial on |x| < 0.921875, 1 - exp(-poly) above, |x| clamped to 3.925 (erf = 1 in float)
     private static final float ERF_UPPER = 3.925f;
     private static final float ERF_SPLIT = 0.921875f;
-    private static final float[] ERF_SMALL = {
-        -5.99104969e-4f, 4.99339588e-3f, -2.67667342e-2f, 1.12818025e-1f, -3.76124859e-1f, 1.28379151e-1f};
-    private static final float[] ERF_BIG = {
-        1.72948930e-5f, -3.83208680e-4f, 3.88393435e-3f, -2.42545605e-2f, 1.06777847e-1f, 6.34846687e-1f,
-        1.28717512e-1f};
+    // polynomial coefficients, highest order first (straight-line Horner below: constants the JIT folds)
+    private static final float S0 = -5.99104969e-4f;
+    private static final float S1 = 4.99339588e-3f;
+    private static final float S2 = -2.67667342e-2f;
+    private static final float S3 = 1.12818025e-1f;
+    private static final float S4 = -3.76124859e-1f;
+    private static final float S5 = 1.28379151e-1f;
+    private static final float B0 = 1.72948930e-5f;
+    private static final float B1 = -3.83208680e-4f;
+    private static final float B2 = 3.88393435e-3f;
+    private static final float B3 = -2.42545605e-2f;
+    private static final float B4 = 1.06777847e-1f;
+    private static final float B5 = 6.34846687e-1f;
+    private static final float B6 = 1.28717512e-1f;
     private static final float ERF_EXP_LOWER = -88.3762626647949f;
     private static final float ERF_EXP_LN2_HI = -6.93145752e-1f;
     private static final float ERF_EXP_LN2_LO = -1.42860677e-6f;
-    private static final float[] ERF_EXP_POLY = {
-        1.38319808e-3f, 8.37550033e-3f, 4.16689515e-2f, 1.66664466e-1f, 4.99999851e-1f, 1.0f, 1.0f};
+    private static final float E0 = 1.38319808e-3f;
+    private static final float E1 = 8.37550033e-3f;
+    private static final float E2 = 4.16689515e-2f;
+    private static final float E3 = 1.66664466e-1f;
+    private static final float E4 = 4.99999851e-1f;
 
     // exp as used by Softmax: round-to-nearest via a magic bias, two-step ln2 range reduction
     private static final float LOG2_RECIPROCAL = 1.44269504088896341f;
@@ -41,9 +53,11 @@ public final class OnnxRuntimeParity {
     private static final float SUM_EXP_LOWER = -88.3762626647949f;
     private static final float EXP_LN2_HI = -6.93145752e-1f;
     private static final float EXP_LN2_LO = -1.42860677e-6f;
-    private static final float[] EXP_POLY = {
-        0x1.694000p-10f, 0x1.125edcp-7f, 0x1.555b5ap-5f, 0x1.555450p-3f, 0x1.fffff6p-2f, 0x1.000000p+0f,
-        0x1.000000p+0f};
+    private static final float P0 = 0x1.694000p-10f;
+    private static final float P1 = 0x1.125edcp-7f;
+    private static final float P2 = 0x1.555b5ap-5f;
+    private static final float P3 = 0x1.555450p-3f;
+    private static final float P4 = 0x1.fffff6p-2f;
     private static final int ONE_BITS = 0x3F800000;
 
     /** Lanes of the reduction accumulators (the softmax sum is 8-wide, AVX). */
@@ -60,33 +74,24 @@ public final class OnnxRuntimeParity {
      * about one value in seven. NaN gives NaN.
      */
     public static float erf(float x) {
-        if (Float.isNaN(x)) {
-            return x;
-        }
+        // NaN needs no test: Math.min keeps it, the polynomial path carries it to the result
         float a = Math.min(Math.abs(x), ERF_UPPER);
         float r;
         if (a < ERF_SPLIT) {
             float s = a * a;
-            r = ERF_SMALL[0];
-            for (int i = 1; i < ERF_SMALL.length; i++) {
-                r = Math.fma(r, s, ERF_SMALL[i]);
-            }
+            r = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(S0, s, S1), s, S2), s, S3), s, S4), s, S5);
             r = Math.fma(r, a, a);
         } else {
-            float p = ERF_BIG[0];
-            for (int i = 1; i < ERF_BIG.length; i++) {
-                p = Math.fma(p, a, ERF_BIG[i]);
-            }
+            float p = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(B0, a, B1), a, B2), a, B3), a, B4), a, B5),
+                    a, B6);
             p = Math.fma(p, a, a);
             float e = Math.max(-p, ERF_EXP_LOWER);
             float t = Math.fma(LOG2_RECIPROCAL, e, ROUNDING_BIAS);
             float m = t - ROUNDING_BIAS;
             float f = Math.fma(m, ERF_EXP_LN2_HI, e);
             f = Math.fma(m, ERF_EXP_LN2_LO, f);
-            float y = ERF_EXP_POLY[0];
-            for (int i = 1; i < ERF_EXP_POLY.length; i++) {
-                y = Math.fma(y, f, ERF_EXP_POLY[i]);
-            }
+            float y = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(E0, f, E1), f, E2), f, E3), f, E4), f, 1f),
+                    f, 1f);
             y *= Float.intBitsToFloat(((int) m + 127) << 23);
             r = 1f - y;
         }
@@ -104,10 +109,8 @@ public final class OnnxRuntimeParity {
         float m = t - ROUNDING_BIAS;
         v = Math.fma(m, EXP_LN2_HI, v);
         v = Math.fma(m, EXP_LN2_LO, v);
-        float p = EXP_POLY[0];
-        for (int i = 1; i < EXP_POLY.length; i++) {
-            p = Math.fma(p, v, EXP_POLY[i]);
-        }
+        // the last two coefficients are both 1
+        float p = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(P0, v, P1), v, P2), v, P3), v, P4), v, 1f), v, 1f);
         // the rounded integer sits in t's low mantissa bits: shifted into the exponent field it scales p by 2^m
         return p * Float.intBitsToFloat((Float.floatToRawIntBits(t) << 23) + ONE_BITS);
     }
@@ -161,21 +164,19 @@ public final class OnnxRuntimeParity {
             l6 += e6;
             l7 += e7;
         }
-        float[] tail = {0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f};
+        // the last partial vector: element i + j into lane j (lanes past the end add 0, a no-op)
         for (int j = 0; i + j < n; j++) {
             float e = softmaxExp(x[xOff + i + j], negativeMax);
             y[yOff + i + j] = e;
-            tail[j] = e;
-        }
-        if (i < n) {
-            l0 += tail[0];
-            l1 += tail[1];
-            l2 += tail[2];
-            l3 += tail[3];
-            l4 += tail[4];
-            l5 += tail[5];
-            l6 += tail[6];
-            l7 += tail[7];
+            switch (j) {
+                case 0 -> l0 += e;
+                case 1 -> l1 += e;
+                case 2 -> l2 += e;
+                case 3 -> l3 += e;
+                case 4 -> l4 += e;
+                case 5 -> l5 += e;
+                default -> l6 += e;
+            }
         }
         float sum = ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7));
         float scale = 1f / sum;
