@@ -288,7 +288,9 @@ public final class ModelCalibration implements AutoCloseable {
         if (w != null && w.observe(guard, c)) {
             probation = null;
             String reason = w.rollbackReason(settings.rollbackMargin());
-            if (reason != null) {
+            if (reason != null && history.activeIsFirstPromotion()) {
+                revertPromotion(reason);
+            } else if (reason != null) {
                 rollbackNow(reason);
             }
         }
@@ -335,7 +337,7 @@ public final class ModelCalibration implements AutoCloseable {
     private void attempt(String trigger) {
         samplesSinceAttempt = 0;
         ScaleTable active = target.activeTable();
-        long version = active == null ? 1 : active.version() + 1;
+        long version = active == null ? history.highestVersion() + 1 : active.version() + 1;
         CandidateTables.Result candidates = CandidateTables.build(stats.reports(candidateMethods()), active,
                 target.acceptsNewPoints(), GUARDED_METHODS, settings.maxScaleRatio(), version);
         if (candidates.rejected()) {
@@ -431,6 +433,23 @@ public final class ModelCalibration implements AutoCloseable {
         event(CalibrationEvent.Kind.ROLLED_BACK, why + " (restored v" + previous.get().table().version() + " as v"
                 + restored.version() + ")");
         return restored;
+    }
+
+    /**
+     * Rolls a cold-start promotion back: there is no earlier table, so the model serves as it did
+     * before it (FP32 or dynamic INT8) and the cold start begins again on new traffic.
+     */
+    private void revertPromotion(String why) {
+        long was = activeVersion();
+        rolledBack.incrementAndGet();
+        target.serveWithoutTable();
+        history.clearActive();
+        coldStart.clear();
+        probation = null;
+        samplesSinceChange = 0;
+        samplesSinceAttempt = 0;
+        event(CalibrationEvent.Kind.ROLLED_BACK, why + " (v" + was
+                + " was the cold-start promotion: serving without a table again)");
     }
 
     private void event(CalibrationEvent.Kind kind, String detail) {

@@ -22,8 +22,25 @@ final class ScaleHistory {
 
     private final Deque<Entry> stack = new ArrayDeque<>();
     private final Deque<Entry> log = new ArrayDeque<>();
+    private long highestVersion;
+
+    /** The highest version ever installed (0 before any), so that versions never repeat. */
+    long highestVersion() {
+        return highestVersion;
+    }
+
+    /** Whether the active table is a cold-start promotion with nothing below it. */
+    boolean activeIsFirstPromotion() {
+        return stack.size() == 1 && "promotion".equals(stack.peekLast().source());
+    }
+
+    /** Forgets the active table: the model serves without one again. */
+    void clearActive() {
+        stack.clear();
+    }
 
     void installed(ScaleTable table, String source) {
+        highestVersion = Math.max(highestVersion, table.version());
         Entry e = new Entry(table, source, System.currentTimeMillis());
         push(stack, e);
         push(log, e);

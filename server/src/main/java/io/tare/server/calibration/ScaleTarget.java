@@ -23,6 +23,13 @@ public interface ScaleTarget {
      */
     void install(ScaleTable table);
 
+    /**
+     * Serves as the model did before it had any table (FP32 or dynamic INT8) from the next batch on;
+     * batches already running finish as they started. For rolling back a cold-start promotion.
+     * Called from the calibration thread only.
+     */
+    void serveWithoutTable();
+
     /** A separate model serving with {@code table} ({@code null}: as the model serves without one), no tap. */
     LoadedModel shadow(ScaleTable table);
 

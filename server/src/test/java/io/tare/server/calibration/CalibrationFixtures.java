@@ -2,11 +2,16 @@ package io.tare.server.calibration;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tare.server.ServerOptions;
+import io.tare.server.TareServer;
+import io.tare.server.repository.ControlMode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
 
 /** Paths into ../shared/fixtures, raw-array readers and model repository folders for the tests here. */
 public final class CalibrationFixtures {
@@ -43,6 +48,12 @@ public final class CalibrationFixtures {
     }
 
     /** {@code repo/name/1/model.onnx} from a fixture, with {@code config} as config.pbtxt. */
+    /** A server on loopback and free ports loading {@code models} from {@code repo}, no admin token. */
+    public static TareServer startServer(Path repo, String... models) throws Exception {
+        return TareServer.start(ServerOptions.defaults(repo).withHost("127.0.0.1").withPorts(0, 0, 0)
+                .withControl(ControlMode.EXPLICIT, List.of(models)).withAdminToken(Optional.empty()));
+    }
+
     public static void addModel(Path repo, String name, String fixture, String config) throws IOException {
         Path version = Files.createDirectories(repo.resolve(name).resolve("1"));
         Files.copy(fixture(fixture), version.resolve("model.onnx"));

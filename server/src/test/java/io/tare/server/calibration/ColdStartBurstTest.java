@@ -5,14 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tare.client.InferInput;
 import io.tare.client.TareClient;
-import io.tare.server.ServerOptions;
 import io.tare.server.TareServer;
 import io.tare.server.engine.quant.ScaleTable;
-import io.tare.server.repository.ControlMode;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,8 +35,7 @@ class ColdStartBurstTest {
                 CalibrationFixtures.tareConfig(MODEL, 16, "mode", "dynamic", "calibration_policy", "online",
                         "calibration_sample_rate", "1", "calibration_window_seconds", "3"));
         float[] images = CalibrationFixtures.floats("digits/test_x.f32");
-        try (TareServer server = TareServer.start(ServerOptions.defaults(repo).withHost("127.0.0.1").withPorts(0, 0, 0)
-                .withControl(ControlMode.EXPLICIT, List.of(MODEL)).withAdminToken(Optional.empty()));
+        try (TareServer server = CalibrationFixtures.startServer(repo, MODEL);
              TareClient client = TareClient.connect("127.0.0.1:" + server.grpcPort())) {
             ModelCalibration calibration = ((Calibratable) server.repository().get(MODEL, "").backendModel())
                     .calibration();

@@ -6,15 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tare.client.InferInput;
 import io.tare.client.InferResult;
 import io.tare.client.TareClient;
-import io.tare.server.ServerOptions;
 import io.tare.server.TareServer;
 import io.tare.server.engine.quant.ScaleTable;
-import io.tare.server.repository.ControlMode;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,8 +29,7 @@ class LiveRollbackTest {
         CalibrationFixtures.addModel(repo, "watched", "digits/digits_cnn_qdq_fakequant.onnx",
                 CalibrationFixtures.tareConfig("watched", 16, "calibration_policy", "auto", "calibration_sample_rate", "1"));
         float[] images = CalibrationFixtures.floats("digits/test_x.f32");
-        try (TareServer server = TareServer.start(ServerOptions.defaults(repo).withHost("127.0.0.1").withPorts(0, 0, 0)
-                .withControl(ControlMode.EXPLICIT, List.of("watched")).withAdminToken(Optional.empty()));
+        try (TareServer server = CalibrationFixtures.startServer(repo, "watched");
              TareClient client = TareClient.connect("127.0.0.1:" + server.grpcPort())) {
             ModelCalibration c = ((Calibratable) server.repository().get("watched", "").backendModel()).calibration();
             send(client, images, 0, 40);

@@ -147,6 +147,11 @@ final class TareModel implements BackendModel, ScaleTarget, Calibratable, Respon
     }
 
     @Override
+    public void serveWithoutTable() {
+        serving.set(new Serving(builder.build(null, tap), null));
+    }
+
+    @Override
     public LoadedModel shadow(ScaleTable table) {
         return builder.build(table, QuantizationTap.NONE);
     }
