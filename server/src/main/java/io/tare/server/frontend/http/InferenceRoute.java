@@ -10,7 +10,6 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -44,15 +43,13 @@ final class InferenceRoute {
             byte[] body = buffer == null ? new byte[0] : buffer.getBytes();
             String headerLengthValue = ctx.request().getHeader(HEADER_LENGTH);
             int headerLength;
+            // Without the binary extension's header the whole body is JSON, whatever Content-Type says:
+            // Triton does the same, and `curl -d` (the protocol's own examples) sends form-urlencoded.
+            // A body that is not JSON gets the parser's 400, which names what is wrong.
             if (headerLengthValue != null) {
                 headerLength = headerLength(headerLengthValue, body.length);
-            } else if (acceptsJson(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE))) {
-                headerLength = body.length;
             } else {
-                Replies.error(ctx, 415, "Content-Type '" + ctx.request().getHeader(HttpHeaders.CONTENT_TYPE)
-                        + "' is not accepted for inference: send application/json, or use the binary tensor "
-                        + "extension with an " + HEADER_LENGTH + " header");
-                return;
+                headerLength = body.length;
             }
             DecodedInference decoded = InferRequestDecoder.decode(ctx.pathParam("model"), ModelRoutes.version(ctx),
                     body, headerLength, headerLengthValue != null);
@@ -108,17 +105,5 @@ final class InferenceRoute {
                     + " bytes (truncated request?)");
         }
         return length;
-    }
-
-    /**
-     * JSON bodies must say so (or say nothing): a form or text body is a client mistake worth a
-     * clear 415 rather than a confusing JSON parse error.
-     */
-    private static boolean acceptsJson(String contentType) {
-        if (contentType == null || contentType.isBlank()) {
-            return true;
-        }
-        String media = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
-        return media.equals("application/json");
     }
 }
