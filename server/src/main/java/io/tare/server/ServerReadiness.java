@@ -26,7 +26,8 @@ import java.util.logging.Logger;
  *
  * <p>{@link #ready()} is computed on every call (it lists the repository folder, so it is meant for
  * health probes, not per request). Frontends that hold a readiness flag instead of asking are kept
- * up to date by {@link #publish}, which re-evaluates on a timer and at once on start and stop.
+ * up to date by {@link #publish}, which re-evaluates on a timer and at once on start and stop;
+ * event-loop callers ask {@link #published()}.
  *
  * <p>Thread-safe.
  */
@@ -44,6 +45,7 @@ final class ServerReadiness {
     private volatile boolean started;
     private volatile boolean stopping;
     private volatile Runnable republish = () -> { };
+    private volatile boolean published;
 
     ServerReadiness(ModelRepository repository) {
         this.repository = repository;
@@ -73,6 +75,14 @@ final class ServerReadiness {
         }
     }
 
+    /**
+     * The value {@link #publish} pushed last (false before it first runs): a volatile read, for
+     * callers on an event loop, where {@link #ready()}'s folder listing must not run.
+     */
+    boolean published() {
+        return published;
+    }
+
     /** Names of models that should be served but are not READY. */
     List<String> unreadyModels() {
         return repository.index(false).stream()
@@ -94,6 +104,7 @@ final class ServerReadiness {
         Runnable push = () -> {
             synchronized (lock) {
                 boolean now = ready();
+                published = now;
                 if (!last[0] || last[1] != now) {
                     last[0] = true;
                     last[1] = now;

@@ -60,8 +60,9 @@ public final class TareServer implements AutoCloseable {
             own(new CalibrationMetrics(metrics.registry(), () -> repository.loaded().stream()
                     .map(ServedModel::backendModel).filter(m -> m instanceof Calibratable)
                     .map(m -> ((Calibratable) m).calibrationIfOn()).filter(java.util.Objects::nonNull).toList()));
+            // ServerReady runs on a gRPC event loop: it reads the published flag, never the folder
             GrpcFrontend grpc = own(new GrpcFrontend(options.host(), options.grpcPort(), options.grpcMaxMessageBytes(),
-                    repository, admin, readiness::ready, calibration, auth));
+                    repository, admin, readiness::published, calibration, auth));
             grpcPort = grpc.start();
             HttpFrontend http = own(new HttpFrontend(vertx, repository, admin,
                     new HttpOptions(options.host(), options.httpPort(), options.httpMaxBodyBytes()), calibration, auth));
