@@ -4,13 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tare.server.ServerOptions;
 import io.tare.server.TareServer;
+import io.tare.server.engine.Engine;
+import io.tare.server.engine.EngineOptions;
+import io.tare.server.engine.LoadedModel;
+import io.tare.server.engine.Tensor;
 import io.tare.server.repository.ControlMode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** Paths into ../shared/fixtures, raw-array readers and model repository folders for the tests here. */
@@ -47,13 +53,42 @@ public final class CalibrationFixtures {
         return best;
     }
 
-    /** {@code repo/name/1/model.onnx} from a fixture, with {@code config} as config.pbtxt. */
+    /**
+     * Per Fashion-MNIST test image: whether {@code model} (a fixture, run in-process by the engine in
+     * its default mode: FP32 for a float model, the file's own scales for a QDQ one) classifies it
+     * right. The reference the accuracy tests compare the traffic after a scale change against.
+     */
+    public static boolean[] correctPerImage(String model, float[] images, byte[] labels) {
+        LoadedModel loaded = Engine.load(fixture(model), EngineOptions.DEFAULT);
+        boolean[] correct = new boolean[labels.length];
+        int batch = 100;
+        for (int start = 0; start < labels.length; start += batch) {
+            float[] x = Arrays.copyOfRange(images, start * 784, (start + batch) * 784);
+            float[] out = loaded.run(Map.of("input", Tensor.ofFloats(new int[]{batch, 1, 28, 28}, x))).get("logits")
+                    .floats();
+            for (int i = 0; i < batch; i++) {
+                correct[start + i] = argmax(Arrays.copyOfRange(out, i * 10, i * 10 + 10)) == labels[start + i];
+            }
+        }
+        return correct;
+    }
+
+    /** The fraction of {@code correct[from..]} that is true. */
+    public static double accuracyFrom(boolean[] correct, int from) {
+        int right = 0;
+        for (int i = from; i < correct.length; i++) {
+            right += correct[i] ? 1 : 0;
+        }
+        return (double) right / (correct.length - from);
+    }
+
     /** A server on loopback and free ports loading {@code models} from {@code repo}, no admin token. */
     public static TareServer startServer(Path repo, String... models) throws Exception {
         return TareServer.start(ServerOptions.defaults(repo).withHost("127.0.0.1").withPorts(0, 0, 0)
                 .withControl(ControlMode.EXPLICIT, List.of(models)).withAdminToken(Optional.empty()));
     }
 
+    /** {@code repo/name/1/model.onnx} from a fixture, with {@code config} as config.pbtxt. */
     public static void addModel(Path repo, String name, String fixture, String config) throws IOException {
         Path version = Files.createDirectories(repo.resolve(name).resolve("1"));
         Files.copy(fixture(fixture), version.resolve("model.onnx"));

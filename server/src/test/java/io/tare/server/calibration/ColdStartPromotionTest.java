@@ -50,19 +50,19 @@ class ColdStartPromotionTest {
             System.out.printf("cold start: promoted at request #%d; after promotion %d/%d = %.4f; events %s%n", first,
                     afterCorrect, after, after == 0 ? 0.0 : (double) afterCorrect / after, s.events());
             assertTrue(first >= 0, "never promoted: " + s.events());
-            boolean[] fp32 = fp32Correct(images, labels);
-            int fp32After = 0;
-            for (int i = first; i < outcomes.length; i++) {
-                fp32After += fp32[i] ? 1 : 0;
-            }
             double promotedAccuracy = (double) afterCorrect / after;
-            double fp32Accuracy = (double) fp32After / (outcomes.length - first);
-            System.out.printf("cold start: the FP32 model on the same requests (#%d..9999): %d/%d = %.4f%n", first,
-                    fp32After, outcomes.length - first, fp32Accuracy);
-            // The bar 0.9180 is 0.0011 below FP32's 0.9191 on all 10,000 images; the requests after the
-            // promotion are a subset whose FP32 accuracy differs, so the same loss budget is applied to it.
-            assertTrue(promotedAccuracy >= Math.min(0.9180, fp32Accuracy - 0.0011), String.format(
-                    "after promotion %.4f vs FP32 %.4f on the same requests", promotedAccuracy, fp32Accuracy));
+            double fp32Accuracy = CalibrationFixtures.accuracyFrom(CalibrationFixtures.correctPerImage(
+                    "fmnist/cnn/fmnist_rescnn_fp32.onnx", images, labels), first);
+            double offlineAccuracy = CalibrationFixtures.accuracyFrom(CalibrationFixtures.correctPerImage(
+                    StaleScalesRefreshTest.OFFLINE_TWIN, images, labels), first);
+            System.out.printf("cold start: on the same requests (#%d..9999): promoted %.4f, offline-calibrated static"
+                    + " INT8 %.4f, FP32 %.4f%n", first, promotedAccuracy, offlineAccuracy, fp32Accuracy);
+            // 0.9180 is the bar, about what offline calibration (torch's hist_pc PTQ: 0.9178) scores on
+            // all 10,000 images; the requests after the promotion are a subset, on which the offline model is
+            // the fair reference, less 0.002 for the ~0.001 (one standard deviation) two INT8 tables differ by.
+            assertTrue(promotedAccuracy >= Math.min(0.9180, offlineAccuracy - 0.002), String.format(
+                    "after promotion %.4f vs the offline-calibrated model %.4f (FP32 %.4f) on the same requests",
+                    promotedAccuracy, offlineAccuracy, fp32Accuracy));
 
             double promoted = 0;
             double offline = 0;
@@ -75,24 +75,6 @@ class ColdStartPromotionTest {
             System.out.printf("throughput (4 gRPC clients, batch 1, 2 x 3000 requests): promoted %.0f req/s, "
                     + "offline static INT8 %.0f req/s, ratio %.3f%n", promoted / 2, offline / 2, promoted / offline);
         }
-    }
-
-    /** Per test image: whether the FP32 model (engine, FP32 mode) classifies it right. */
-    static boolean[] fp32Correct(float[] images, byte[] labels) {
-        io.tare.server.engine.LoadedModel fp32 = io.tare.server.engine.Engine.load(
-                CalibrationFixtures.fixture("fmnist/cnn/fmnist_rescnn_fp32.onnx"), io.tare.server.engine.EngineOptions.DEFAULT);
-        boolean[] correct = new boolean[labels.length];
-        int batch = 100;
-        for (int start = 0; start < labels.length; start += batch) {
-            float[] x = java.util.Arrays.copyOfRange(images, start * 784, (start + batch) * 784);
-            var out = fp32.run(java.util.Map.of("input", io.tare.server.engine.Tensor.ofFloats(new int[]{batch, 1, 28, 28}, x)))
-                    .get("logits").floats();
-            for (int i = 0; i < batch; i++) {
-                correct[start + i] = CalibrationFixtures.argmax(java.util.Arrays.copyOfRange(out, i * 10, i * 10 + 10))
-                        == labels[start + i];
-            }
-        }
-        return correct;
     }
 
     private static double throughput(TareServer server, String label, String model, float[] images, byte[] labels)
