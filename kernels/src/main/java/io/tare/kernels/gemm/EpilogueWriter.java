@@ -21,6 +21,9 @@ import io.tare.kernels.quant.QuantizedRows;
  * Stateless.
  */
 final class EpilogueWriter {
+    /** 1.5 * 2^23: {@code (v + MAGIC) - MAGIC} is {@code v} rounded half to even for |v| <= 2^22. */
+    static final float MAGIC = 12582912f;
+
     private EpilogueWriter() {
     }
 
@@ -126,11 +129,29 @@ final class EpilogueWriter {
             } else {
                 dequantizedRow(raw, src, a, r, b, bias, j0, j1, row);
                 biasAndActivation(row, j0, j1, ep, kernels);
-                for (int j = j0; j < j1; j++) {
-                    float q = (float) Math.rint(row[j] * inv);
-                    c[out + j] = (byte) Math.max(qmin, Math.min(qmax, q + zy));
-                }
+                requantizeRow(row, j0, j1, inv, zy, qmin, qmax, c, out);
             }
+        }
+    }
+
+    /**
+     * {@code c[cBase + j] = saturate(rint(row[j] * inv) + zy)} for columns {@code [j0, j1)}, in
+     * {@code qmin..qmax}; {@code row} is overwritten. Clamping to the integer bounds first commutes
+     * with rounding and keeps |v| far below 2^22, where adding and subtracting {@link #MAGIC} rounds
+     * half to even exactly as {@code Math.rint}; unlike {@code Math.rint}, which goes through double,
+     * both loops vectorize. NaN stores 0, as the {@code Math.rint} formula did.
+     */
+    static void requantizeRow(float[] row, int j0, int j1, float inv, int zy, int qmin, int qmax, byte[] c,
+            int cBase) {
+        float lo = qmin - zy;
+        float hi = qmax - zy;
+        float z = zy;
+        for (int j = j0; j < j1; j++) {
+            float v = Math.min(Math.max(row[j] * inv, lo), hi);
+            row[j] = ((v + MAGIC) - MAGIC) + z;
+        }
+        for (int j = j0; j < j1; j++) {
+            c[cBase + j] = (byte) (int) row[j];
         }
     }
 

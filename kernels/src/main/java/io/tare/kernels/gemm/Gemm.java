@@ -43,6 +43,7 @@ public final class Gemm {
         private float[] multipliers = new float[COLUMN_BLOCK];
         private float[] spare = new float[COLUMN_BLOCK];
         private int[] acc = new int[COLUMN_BLOCK];
+        final TiledRequantization tiled = new TiledRequantization();
 
         float[] spare(int n) {
             if (spare.length < n) {
@@ -191,8 +192,14 @@ public final class Gemm {
         if (ep.output() == null) {
             throw new IllegalArgumentException("requantizing GEMM needs output parameters in its epilogue");
         }
-        int8Blocks(a, b, (raw, lds, rows, i0, j0, j1, s) -> EpilogueWriter.int8ToInt8(raw, lds, rows, i0, a, j0, j1,
-                b, ep, kernels, s.row(b.n()), s.multipliers(b.n()), c, cOff, ldc));
+        int8Blocks(a, b, (raw, lds, rows, i0, j0, j1, s) -> {
+            if (TiledRequantization.applies(lds, rows, i0, a, j0, j1, b, ep, ldc)) {
+                s.tiled.apply(raw, rows, i0, a, j0, j1, b, ep, c, cOff);
+            } else {
+                EpilogueWriter.int8ToInt8(raw, lds, rows, i0, a, j0, j1, b, ep, kernels, s.row(b.n()),
+                        s.multipliers(b.n()), c, cOff, ldc);
+            }
+        });
     }
 
     /** Exact int32 {@code sum_k (a - za)(b - zb)} (ONNX MatMulInteger). */
@@ -230,12 +237,16 @@ public final class Gemm {
         void run(int g0, int g1, int j0, int j1, int lds);
     }
 
-    /** Splits panels {@code [p0, p1)} into groups of at most {@link #COLUMN_BLOCK} columns (at least one panel). */
+    /**
+     * Splits panels {@code [p0, p1)} into groups of at most {@link #COLUMN_BLOCK} columns (at least one
+     * panel); a group's scratch rows are {@code (g1 - g0) * w} wide.
+     */
     private static void forColumnGroups(int w, int p0, int p1, int n, ColumnGroup body) {
         int group = Math.max(1, COLUMN_BLOCK / w);
         for (int g = p0; g < p1; g += group) {
             int g1 = Math.min(p1, g + group);
-            body.run(g, g1, g * w, Math.min(n, g1 * w), group * w);
+            // the block's row stride is as wide as its panels, so a block of all of a narrow B is contiguous
+            body.run(g, g1, g * w, Math.min(n, g1 * w), (g1 - g) * w);
         }
     }
 

@@ -97,9 +97,49 @@ public final class PatchRows {
         }
     }
 
+    /**
+     * The byte version for an image already channels-last ([H, W, C] at {@code xOff}, an NHWC
+     * tensor's image): whole rows of {@code w * channels} values copied, XORed with {@code flip}
+     * only when it is not 0; padding {@code pad ^ flip}.
+     */
+    public static void padChannelsLast(byte[] x, int xOff, int channels, int h, int w, SpatialGeometry.Layout g,
+            byte pad, byte flip, byte[] dst) {
+        int wp = paddedWidth(w, g);
+        int hp = paddedHeight(h, g);
+        int top = g.padBegin()[0];
+        int left = g.padBegin()[1];
+        int run = w * channels;
+        byte fill = (byte) (pad ^ flip);
+        java.util.Arrays.fill(dst, 0, top * wp * channels, fill);
+        for (int y = 0; y < h; y++) {
+            int d = ((y + top) * wp) * channels;
+            java.util.Arrays.fill(dst, d, d + left * channels, fill);
+            d += left * channels;
+            int src = xOff + y * run;
+            if (flip == 0) {
+                System.arraycopy(x, src, dst, d, run);
+            } else {
+                for (int i = 0; i < run; i++) {
+                    dst[d + i] = (byte) (x[src + i] ^ flip);
+                }
+            }
+            java.util.Arrays.fill(dst, d + run, d + (wp - left) * channels, fill);
+        }
+        java.util.Arrays.fill(dst, (top + h) * wp * channels, hp * wp * channels, fill);
+    }
+
     /** Patch rows from a padded channels-last image (any element array: float[] or byte[]). */
     public static void fromChannelsLast(Object padded, int channels, int wp, SpatialGeometry.Layout g, Object rows,
             int ld) {
+        fromChannelsLast(padded, 0, channels, wp, g, rows, ld);
+    }
+
+    /**
+     * Patch rows from a channels-last image at {@code srcOff} whose rows are {@code wp} pixels wide:
+     * a padded copy, or an NHWC tensor's image itself when the layout has no padding.
+     */
+    public static void fromChannelsLast(Object padded, int srcOff, int channels, int wp, SpatialGeometry.Layout g,
+            Object rows, int ld) {
         int kh = g.kernel()[0];
         int kw = g.kernel()[1];
         int oh = g.out()[0];
@@ -113,7 +153,7 @@ public final class PatchRows {
             for (int ox = 0; ox < ow; ox++) {
                 int dst = (oy * ow + ox) * ld;
                 for (int ky = 0; ky < kh; ky++) {
-                    int src = ((oy * sh + ky * dh) * wp + ox * sw) * channels;
+                    int src = srcOff + ((oy * sh + ky * dh) * wp + ox * sw) * channels;
                     if (dw == 1) {
                         System.arraycopy(padded, src, rows, dst, run);
                         dst += run;

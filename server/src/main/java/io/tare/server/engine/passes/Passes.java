@@ -34,6 +34,8 @@ public final class Passes {
             passes.add(new ActivationFusion());
             if (untapped) {
                 passes.add(new RequantizeFusion());
+                // after requantize fusion: only 8-bit convolution outputs go channels-last
+                passes.add(new ChannelsLastActivations());
             }
             passes.add(new DeadNodeElimination());
         }

@@ -25,6 +25,13 @@ import java.util.Arrays;
  * the zero point as padding (so padding is an exact zero), multiplied by the packed weight, and the
  * [pixels, channels] result is written out as NCHW, float or requantized 8-bit.
  *
+ * <p>Channels-last: the {@link io.tare.server.engine.passes.ChannelsLastActivations} pass may mark
+ * the input and/or the 8-bit output NHWC ({@code [N, H, W, C]}, attributes
+ * {@link Int8LinearOps#ATTR_NHWC_INPUT}, {@link Int8LinearOps#ATTR_NHWC_OUTPUT}; group 1 only).
+ * An NHWC input is padded by copying whole rows (or, unpadded, unfolded in place), and an NHWC
+ * output is the GEMM's own [pixels, channels] block, written straight into the tensor with the
+ * ReLU in the epilogue: the two transposes per layer of the NCHW path are gone.
+ *
  * <p>Threads: images of a batch are spread over the workers (each with its own scratch and
  * single-threaded GEMMs); a single image splits its GEMMs by output-channel panels instead.
  */
@@ -35,8 +42,14 @@ final class Int8Conv implements PrepackedOperator {
     private final int[] weightShape;
     private final PackedInt8Matrix[] weights;
     private final Epilogue[] epilogues;
+    /** With the ReLU (if any) included, for the NHWC output that has no scatter to apply it. */
+    private final Epilogue nhwcEpilogue;
     private final Int8LayerSetup setup;
     private final ActivationSource source;
+    private final boolean nhwcInput;
+    private final boolean nhwcOutput;
+    /** Weight zero points need the activation row sums; symmetric weights (the usual) do not. */
+    private final boolean needsRowSums;
 
     private Int8Conv(NodeSetup s, Tensor w, Int8LayerSetup setup) {
         this.compute = s.compute();
@@ -45,9 +58,17 @@ final class Int8Conv implements PrepackedOperator {
         this.weightShape = w.shape().clone();
         this.setup = setup;
         this.source = new ActivationSource(s);
+        this.nhwcInput = s.attrs().getInt(Int8LinearOps.ATTR_NHWC_INPUT, 0) != 0;
+        this.nhwcOutput = s.attrs().getInt(Int8LinearOps.ATTR_NHWC_OUTPUT, 0) != 0;
         int cout = w.dim(0);
         if (group < 1 || cout % group != 0) {
             throw s.unsupported("group " + group + " does not divide " + cout + " output channels");
+        }
+        if ((nhwcInput || nhwcOutput) && group != 1) {
+            throw s.unsupported("channels-last Int8Conv needs group 1, got " + group);
+        }
+        if (nhwcOutput && setup.output() == null) {
+            throw s.unsupported("channels-last Int8Conv output must be requantized to 8 bits");
         }
         int n = cout / group;
         int k = w.size() / cout;
@@ -58,6 +79,12 @@ final class Int8Conv implements PrepackedOperator {
             weights[g] = compute.gemm().packInt8(reordered, g * n * k, k, n, true, setup.weightParams(g * n, n));
             epilogues[g] = setup.epilogue(g * n, n, false);
         }
+        this.nhwcEpilogue = setup.epilogue(0, cout, true);
+        boolean zeroPoints = false;
+        for (PackedInt8Matrix m : weights) {
+            zeroPoints |= m.hasZeroPoints();
+        }
+        this.needsRowSums = zeroPoints;
     }
 
     static Operator create(NodeSetup s) {
@@ -71,19 +98,22 @@ final class Int8Conv implements PrepackedOperator {
     @Override
     public void run(OpContext ctx) {
         Tensor x = ctx.input(0);
-        if (x.rank() != 4 || x.dim(1) != weightShape[1] * group) {
-            throw new EngineException("input " + Arrays.toString(x.shape()) + " does not match weight "
-                    + Arrays.toString(weightShape) + " in " + group + " groups");
+        int channelAxis = nhwcInput ? 3 : 1;
+        if (x.rank() != 4 || x.dim(channelAxis) != weightShape[1] * group) {
+            throw new EngineException("input " + Arrays.toString(x.shape()) + (nhwcInput ? " (NHWC)" : "")
+                    + " does not match weight " + Arrays.toString(weightShape) + " in " + group + " groups");
         }
         int batch = x.dim(0);
-        int cin = x.dim(1);
-        int[] in = {x.dim(2), x.dim(3)};
+        int cin = x.dim(channelAxis);
+        int[] in = nhwcInput ? new int[] {x.dim(1), x.dim(2)} : new int[] {x.dim(2), x.dim(3)};
         SpatialGeometry.Layout g = geometry.resolve(in, new int[] {weightShape[2], weightShape[3]});
         int pixels = g.spatialSize();
         int cout = weightShape[0];
         int n = cout / group;
         int k = weightShape[1] * weightShape[2] * weightShape[3];
-        Tensor y = ctx.output(0, setup.outputType(), new int[] {batch, cout, g.out()[0], g.out()[1]});
+        int[] yShape = nhwcOutput ? new int[] {batch, g.out()[0], g.out()[1], cout}
+                : new int[] {batch, cout, g.out()[0], g.out()[1]};
+        Tensor y = ctx.output(0, setup.outputType(), yShape);
         ActivationSource.QuantizedTensor xq = source.toBytes(ctx, x);
         int workers = batch > 1 ? Math.min(compute.threads(), batch) : 1;
         QuantizedRows[] rows = new QuantizedRows[workers];
@@ -145,17 +175,27 @@ final class Int8Conv implements PrepackedOperator {
             int k = a.k();
             int storedZp = xq.storedZeroPoint();
             for (int g = 0; g < group; g++) {
-                int xOff = (img * cin + g * cinG) * in[0] * in[1];
-                PatchRows.paddedChannelsLast(xq.data(), xOff, cinG, in[0], in[1], layout, (byte) xq.zeroPoint(),
-                        xq.flip(), padded);
-                PatchRows.fromChannelsLast(padded, cinG, PatchRows.paddedWidth(in[1], layout), layout, a.data(),
-                        a.stride());
+                if (nhwcInput) {
+                    gatherChannelsLast(img, a, padded);
+                } else {
+                    int xOff = (img * cin + g * cinG) * in[0] * in[1];
+                    PatchRows.paddedChannelsLast(xq.data(), xOff, cinG, in[0], in[1], layout, (byte) xq.zeroPoint(),
+                            xq.flip(), padded);
+                    PatchRows.fromChannelsLast(padded, cinG, PatchRows.paddedWidth(in[1], layout), layout, a.data(),
+                            a.stride());
+                }
                 a.setRows(pixels);
                 Arrays.fill(a.scales(), 0, pixels, xq.scale());
                 Arrays.fill(a.zeroPoints(), 0, pixels, storedZp);
-                int[] sums = a.rowSums();
-                for (int r = 0; r < pixels; r++) {
-                    sums[r] = compute.kernels().sumUnsigned(a.data(), r * a.stride(), k);
+                if (needsRowSums) {
+                    int[] sums = a.rowSums();
+                    for (int r = 0; r < pixels; r++) {
+                        sums[r] = compute.kernels().sumUnsigned(a.data(), r * a.stride(), k);
+                    }
+                }
+                if (nhwcOutput) {
+                    gemm.int8Requantize(a, weights[0], y.bytes(), img * pixels * n, n, nhwcEpilogue);
+                    continue;
                 }
                 int base = (img * weightShape[0] + g * n) * pixels;
                 if (byteBlock != null) {
@@ -177,6 +217,20 @@ final class Int8Conv implements PrepackedOperator {
                     }
                 }
             }
+        }
+
+        /** Patch rows of image {@code img} of an NHWC input (group 1): unfolded in place when unpadded. */
+        private void gatherChannelsLast(int img, QuantizedRows a, byte[] padded) {
+            int xOff = img * in[0] * in[1] * cin;
+            if (xq.flip() == 0 && PatchRows.paddedHeight(in[0], layout) == in[0]
+                    && PatchRows.paddedWidth(in[1], layout) == in[1]) {
+                PatchRows.fromChannelsLast(xq.data(), xOff, cin, in[1], layout, a.data(), a.stride());
+                return;
+            }
+            PatchRows.padChannelsLast(xq.data(), xOff, cin, in[0], in[1], layout, (byte) xq.zeroPoint(), xq.flip(),
+                    padded);
+            PatchRows.fromChannelsLast(padded, cin, PatchRows.paddedWidth(in[1], layout), layout, a.data(),
+                    a.stride());
         }
     }
 }

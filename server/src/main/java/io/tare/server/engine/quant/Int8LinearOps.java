@@ -21,6 +21,10 @@ public final class Int8LinearOps {
     public static final String CONV = "Int8Conv";
     /** Attribute on dynamic nodes: 1 to quantize activations per row instead of per tensor. */
     public static final String ATTR_PER_ROW = "tare.per_row";
+    /** Attribute on Int8Conv: 1 when input 0 is stored channels-last, [N, H, W, C]. */
+    public static final String ATTR_NHWC_INPUT = "tare.nhwc_input";
+    /** Attribute on Int8Conv: 1 to write the (8-bit) output channels-last, [N, H, W, C]. */
+    public static final String ATTR_NHWC_OUTPUT = "tare.nhwc_output";
     /** Input index of the fused output scale (the zero point follows it). */
     public static final int OUTPUT_SCALE_INPUT = 7;
 
