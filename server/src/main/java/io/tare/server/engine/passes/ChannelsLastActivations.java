@@ -16,8 +16,9 @@ import java.util.Set;
  * transposes its input one way and its output back. Here a value is stored NHWC when its producer
  * and all its readers can take it so: 8-bit-output {@code tare:Int8Conv}s (group 1) write it, their
  * input 0 reads it, and element-wise ops in between (the residual {@code DequantizeLinear -> Add ->
- * Relu -> QuantizeLinear} of a ResNet block) pass it through unchanged, since they do not care
- * about the order of elements as long as every tensor they combine has the same order. The tensor
+ * Relu -> QuantizeLinear} of a ResNet block, or its fused {@code tare:Int8Add}) pass it through
+ * unchanged, since they do not care about the order of elements as long as every tensor they
+ * combine has the same order. The tensor
  * then has the physical shape [N, H, W, C]: broadcasting between two such tensors permutes with the
  * layout, so it stays correct. Values read by anything else (pooling, reshapes, graph outputs)
  * stay NCHW: the conversion happens inside the first and last convolutions of the chain.
@@ -106,9 +107,10 @@ public final class ChannelsLastActivations implements GraphPass {
             } else if (c.outputs().size() != 1 || !nhwc.contains(c.output(0)) || !dataInputs(c).contains(v)) {
                 return false;
             } else {
-                // a reader passing v through must not take it as a parameter (scale, zero point)
-                for (int i = dataInputs(c).size(); i < c.inputs().size(); i++) {
-                    if (c.input(i).equals(v)) {
+                // a reader passing v through must not also take it as a parameter (scale, zero point)
+                List<Integer> data = dataInputIndices(c);
+                for (int i = 0; i < c.inputs().size(); i++) {
+                    if (!data.contains(i) && c.input(i).equals(v)) {
                         return false;
                     }
                 }
@@ -124,6 +126,9 @@ public final class ChannelsLastActivations implements GraphPass {
 
     /** Ops whose result element i depends only on element i of each input (scalars aside). */
     private static boolean isElementwise(Graph graph, Node n) {
+        if (isInt8Add(n)) {
+            return true;
+        }
         if (!n.domain().isEmpty() || n.outputs().size() != 1) {
             return false;
         }
@@ -137,7 +142,18 @@ public final class ChannelsLastActivations implements GraphPass {
 
     /** The inputs that are tensors of the op's shape (not quantization parameters). */
     private static List<String> dataInputs(Node n) {
-        return BINARY.contains(n.opType()) ? n.inputs() : List.of(n.input(0));
+        return dataInputIndices(n).stream().map(n::input).toList();
+    }
+
+    private static List<Integer> dataInputIndices(Node n) {
+        if (isInt8Add(n)) {
+            return List.of(0, 3);
+        }
+        return BINARY.contains(n.opType()) ? List.of(0, 1) : List.of(0);
+    }
+
+    private static boolean isInt8Add(Node n) {
+        return n.domain().equals(Int8LinearOps.DOMAIN) && n.opType().equals(Int8LinearOps.ADD);
     }
 
     private static boolean isScalarConstant(Graph graph, String value) {

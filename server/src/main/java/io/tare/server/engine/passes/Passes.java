@@ -34,6 +34,7 @@ public final class Passes {
             passes.add(new ActivationFusion());
             if (untapped) {
                 passes.add(new RequantizeFusion());
+                passes.add(new QuantizedAddFusion());
                 // after requantize fusion: only 8-bit convolution outputs go channels-last
                 passes.add(new ChannelsLastActivations());
             }

@@ -63,7 +63,8 @@ public final class RequantizeFusion implements GraphPass {
         return changed;
     }
 
-    private static boolean isPerTensorQuantize(Graph graph, Node q) {
+    /** A QuantizeLinear to constant scalar 8-bit parameters with a zero point and default saturation. */
+    static boolean isPerTensorQuantize(Graph graph, Node q) {
         if (!q.domain().isEmpty() || !q.opType().equals("QuantizeLinear") || !q.hasInput(2)
                 || q.outputs().size() != 1 || q.attributes().getInt("saturate", 1) != 1) {
             return false;

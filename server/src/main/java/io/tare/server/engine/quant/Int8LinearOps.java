@@ -19,6 +19,8 @@ public final class Int8LinearOps {
     public static final String DOMAIN = "tare";
     public static final String GEMM = "Int8Gemm";
     public static final String CONV = "Int8Conv";
+    /** The fused residual join (see {@link Int8Add}). */
+    public static final String ADD = "Int8Add";
     /** Attribute on dynamic nodes: 1 to quantize activations per row instead of per tensor. */
     public static final String ATTR_PER_ROW = "tare.per_row";
     /** Attribute on Int8Conv: 1 when input 0 is stored channels-last, [N, H, W, C]. */
@@ -34,5 +36,6 @@ public final class Int8LinearOps {
     public static void register(OperatorRegistry r) {
         r.register(DOMAIN, GEMM, 1, Int8Gemm::create);
         r.register(DOMAIN, CONV, 1, Int8Conv::create);
+        r.register(DOMAIN, ADD, 1, Int8Add::create);
     }
 }
