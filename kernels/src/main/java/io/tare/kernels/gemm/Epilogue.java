@@ -28,6 +28,12 @@ public final class Epilogue {
     private final QuantParams output;
     private final float outputInverseScale;
     private final boolean accumulate;
+    /**
+     * A memo, not state: the requantizing terms {@link TiledRequantization} derived from this
+     * epilogue for the last block shape it met, replaced whole (a racing thread at worst computes
+     * the same terms again).
+     */
+    private volatile TiledRequantization.Terms tiledTerms;
 
     private Epilogue(int[] int32Bias, float[] bias, Activation activation, QuantParams output, boolean accumulate) {
         this.int32Bias = int32Bias;
@@ -94,6 +100,14 @@ public final class Epilogue {
     /** {@code 1 / output().scale(0)}, computed once; NaN without an output. */
     float outputInverseScale() {
         return outputInverseScale;
+    }
+
+    TiledRequantization.Terms tiledTerms() {
+        return tiledTerms;
+    }
+
+    void tiledTerms(TiledRequantization.Terms terms) {
+        tiledTerms = terms;
     }
 
     /** No float bias and no activation: the requantizing path may use QLinearMatMul's formula. */

@@ -43,7 +43,14 @@ public final class Gemm {
         private float[] multipliers = new float[COLUMN_BLOCK];
         private float[] spare = new float[COLUMN_BLOCK];
         private int[] acc = new int[COLUMN_BLOCK];
-        final TiledRequantization tiled = new TiledRequantization();
+        private float[] tiledWork = new float[0];
+
+        float[] tiledWork(int n) {
+            if (tiledWork.length < n) {
+                tiledWork = new float[n];
+            }
+            return tiledWork;
+        }
 
         float[] spare(int n) {
             if (spare.length < n) {
@@ -194,7 +201,8 @@ public final class Gemm {
         }
         int8Blocks(a, b, (raw, lds, rows, i0, j0, j1, s) -> {
             if (TiledRequantization.applies(lds, rows, i0, a, j0, j1, b, ep, ldc)) {
-                s.tiled.apply(raw, rows, i0, a, j0, j1, b, ep, c, cOff);
+                TiledRequantization.apply(raw, rows, i0, a, j0, j1, b, ep, s.tiledWork(ROW_BLOCK * (j1 - j0)), c,
+                        cOff);
             } else {
                 EpilogueWriter.int8ToInt8(raw, lds, rows, i0, a, j0, j1, b, ep, kernels, s.row(b.n()),
                         s.multipliers(b.n()), c, cOff, ldc);

@@ -15,31 +15,61 @@ import io.tare.kernels.quant.QuantizedRows;
  * {@code saturate(rint(v * (1 / sy)) + zy)}; results are bit-identical (tested). GELU and weight
  * zero points stay on the per-row path.
  *
- * <p>One instance per thread (in {@link Gemm}'s scratch); it keeps the tiled terms of the last
- * (matrix, epilogue, activation scale, zero point, columns) it saw, so a layer run over many
- * blocks and images tiles them once.
+ * <p>The tiled terms are kept on the {@link Epilogue} (one per layer) for the last (matrix,
+ * activation scale, zero point, columns) it met, so that a layer tiles them once however many
+ * blocks, images and requests it runs, and however many layers run in between (batch 1 had every
+ * layer evict the last in a per-thread cache). Stateless itself.
  */
 final class TiledRequantization {
-    private PackedInt8Matrix forMatrix;
-    private Epilogue forEpilogue;
-    private int forScaleBits;
-    private int forZeroPoint;
-    private int forJ0 = -1;
-    private int forJ1 = -1;
-    private int[] correction = new int[0];
-    private float[] multiplier = new float[0];
-    private float[] bias = new float[0];
-    private float[] work = new float[0];
+    private TiledRequantization() {
+    }
+
+    /** Per-column terms repeated for {@link Gemm#ROW_BLOCK} rows, and what they were made for. Immutable. */
+    record Terms(PackedInt8Matrix matrix, int scaleBits, int zeroPoint, int j0, int j1, int[] correction,
+            float[] multiplier, float[] bias) {
+        boolean matches(PackedInt8Matrix b, float sa, int za, int from, int to) {
+            return b == matrix && Float.floatToRawIntBits(sa) == scaleBits && za == zeroPoint && from == j0
+                    && to == j1;
+        }
+
+        static Terms of(PackedInt8Matrix b, float sa, int za, int j0, int j1, Epilogue ep) {
+            int n = j1 - j0;
+            int len = Gemm.ROW_BLOCK * n;
+            int[] correction = new int[len];
+            float[] multiplier = new float[len];
+            float[] bias = new float[len];
+            float[] sb = b.scaleArray();
+            int[] cs = b.columnSumArray();
+            int[] bias32 = ep.int32Bias();
+            float[] fb = ep.bias();
+            for (int j = j0; j < j1; j++) {
+                // int arithmetic wraps, so (raw + bias32 - za*cs) regroups exactly
+                int corr = (bias32 == null ? 0 : bias32[j]) - za * cs[j];
+                float m = sa * sb[j];
+                // adding +0f where there is no bias can only turn -0 into +0, which requantizes alike
+                float add = fb == null ? 0f : fb[j];
+                for (int i = 0; i < Gemm.ROW_BLOCK; i++) {
+                    int e = i * n + (j - j0);
+                    correction[e] = corr;
+                    multiplier[e] = m;
+                    bias[e] = add;
+                }
+            }
+            return new Terms(b, Float.floatToRawIntBits(sa), za, j0, j1, correction, multiplier, bias);
+        }
+    }
 
     /**
      * Whether {@link #apply} can take this block (all of C's columns, contiguous in the raw block and
-     * in C, no weight zero points, one activation scale and zero point); otherwise use the per-row path.
+     * in C, no weight zero points, one activation scale and zero point, a finite positive output
+     * scale reciprocal); otherwise use the per-row path.
      */
     static boolean applies(int lds, int rows, int rowBase, QuantizedRows a, int j0, int j1, PackedInt8Matrix b,
             Epilogue ep, int ldc) {
         int n = j1 - j0;
+        float inv = ep.outputInverseScale();
         if (j0 != 0 || lds != n || ldc != n || b.hasZeroPoints() || ep.isPlain()
-                || ep.activation() == Activation.GELU) {
+                || ep.activation() == Activation.GELU || !(inv > 0f && inv < Float.POSITIVE_INFINITY)) {
             return false;
         }
         int scaleBits = Float.floatToRawIntBits(a.scale(rowBase));
@@ -55,71 +85,39 @@ final class TiledRequantization {
     /**
      * Block {@code raw} (rows of {@code n = j1 - j0} columns, contiguous) requantized into
      * {@code c[cOff + rowBase * n ...]}, contiguous too; {@link #applies} must have said yes.
+     * {@code work} is caller-owned scratch of at least {@code rows * n} floats.
      */
-    void apply(int[] raw, int rows, int rowBase, QuantizedRows a, int j0, int j1, PackedInt8Matrix b, Epilogue ep,
-            byte[] c, int cOff) {
+    static void apply(int[] raw, int rows, int rowBase, QuantizedRows a, int j0, int j1, PackedInt8Matrix b,
+            Epilogue ep, float[] work, byte[] c, int cOff) {
         int n = j1 - j0;
-        tile(a.scale(rowBase), a.zeroPoint(rowBase), j0, j1, b, ep);
+        float sa = a.scale(rowBase);
+        int za = a.zeroPoint(rowBase);
+        Terms t = ep.tiledTerms();
+        if (t == null || !t.matches(b, sa, za, j0, j1)) {
+            t = Terms.of(b, sa, za, j0, j1, ep);
+            ep.tiledTerms(t);
+        }
         int len = rows * n;
-        int[] corr = correction;
-        float[] mul = multiplier;
-        float[] add = bias;
+        int[] corr = t.correction();
+        float[] mul = t.multiplier();
+        float[] add = t.bias();
         float[] f = work;
         float inv = ep.outputInverseScale();
         int zy = ep.output().zeroPoint(0);
         float lo = ep.output().dtype().qmin() - zy;
         float hi = ep.output().dtype().qmax() - zy;
         float z = zy;
-        // max(v, -inf) is v (NaN included), so one loop serves both
-        float floor = ep.activation() == Activation.RELU ? 0f : Float.NEGATIVE_INFINITY;
+        // With 0 < inv < inf, max(v, 0) * inv clamped below at lo equals v * inv clamped below at
+        // max(lo, 0), signed zeros and NaN included: one max instead of two (Java's float max and
+        // min cost several instructions each, more than the rest of the loop).
+        float lower = ep.activation() == Activation.RELU ? Math.max(lo, 0f) : lo;
         for (int e = 0; e < len; e++) {
-            float v = Math.max((raw[e] + corr[e]) * mul[e] + add[e], floor);
-            v = Math.min(Math.max(v * inv, lo), hi);
+            float v = Math.min(Math.max(((raw[e] + corr[e]) * mul[e] + add[e]) * inv, lower), hi);
             f[e] = ((v + EpilogueWriter.MAGIC) - EpilogueWriter.MAGIC) + z;
         }
         int out = cOff + rowBase * n;
         for (int e = 0; e < len; e++) {
             c[out + e] = (byte) (int) f[e];
         }
-    }
-
-    /** Fills the tiled terms unless they already hold this key. */
-    private void tile(float sa, int za, int j0, int j1, PackedInt8Matrix b, Epilogue ep) {
-        int scaleBits = Float.floatToRawIntBits(sa);
-        if (b == forMatrix && ep == forEpilogue && scaleBits == forScaleBits && za == forZeroPoint && j0 == forJ0
-                && j1 == forJ1) {
-            return;
-        }
-        int n = j1 - j0;
-        int len = Gemm.ROW_BLOCK * n;
-        if (correction.length < len) {
-            correction = new int[len];
-            multiplier = new float[len];
-            bias = new float[len];
-            work = new float[len];
-        }
-        float[] sb = b.scaleArray();
-        int[] cs = b.columnSumArray();
-        int[] bias32 = ep.int32Bias();
-        float[] fb = ep.bias();
-        for (int j = j0; j < j1; j++) {
-            // int arithmetic wraps, so (raw + bias32 - za*cs) regroups exactly
-            int corr = (bias32 == null ? 0 : bias32[j]) - za * cs[j];
-            float m = sa * sb[j];
-            // adding +0f where there is no bias can only turn -0 into +0, which requantizes alike
-            float add = fb == null ? 0f : fb[j];
-            for (int i = 0; i < Gemm.ROW_BLOCK; i++) {
-                int e = i * n + (j - j0);
-                correction[e] = corr;
-                multiplier[e] = m;
-                bias[e] = add;
-            }
-        }
-        forMatrix = b;
-        forEpilogue = ep;
-        forScaleBits = scaleBits;
-        forZeroPoint = za;
-        forJ0 = j0;
-        forJ1 = j1;
     }
 }

@@ -97,8 +97,49 @@ class TiledRequantizationTest {
         assertFalse(TiledRequantization.applies(16, 4, 0, rows, 0, 16, symmetric, ep, 32), "strided output");
         assertFalse(TiledRequantization.applies(16, 4, 0, rows, 0, 16, symmetric,
                 Epilogue.NONE.withRequantization(QuantParams.perTensor(DType.UINT8, 0.1f, 0)), 16), "plain formula");
+        Epilogue infinite = Epilogue.of(new float[16], Activation.RELU).withRequantization(
+                QuantParams.perTensor(DType.UINT8, 1e-40f, 0));
+        assertFalse(TiledRequantization.applies(16, 4, 0, rows, 0, 16, symmetric, infinite, 16), "1 / scale = inf");
         rows.scales()[2] = 0.2f;
         assertFalse(TiledRequantization.applies(16, 4, 0, rows, 0, 16, symmetric, ep, 16), "per-row scales");
+    }
+
+    /** The terms memo on the epilogue follows a changed activation scale, zero point and matrix. */
+    @ParameterizedTest
+    @MethodSource("tiers")
+    void termsFollowWhatTheEpilogueMeets(Kernels tier) {
+        Random rnd = new Random(45);
+        Gemm gemm = new Gemm(tier, null);
+        int m = 70, k = 144, n = 16;
+        byte[] a = new byte[m * k];
+        rnd.nextBytes(a);
+        float[] bias = new float[n];
+        for (int j = 0; j < n; j++) {
+            bias[j] = (float) rnd.nextGaussian();
+        }
+        Epilogue ep = Epilogue.of(bias, Activation.RELU).withRequantization(QuantParams.perTensor(DType.UINT8, 0.04f, 5));
+        Epilogue reference = Epilogue.of(bias, Activation.RELU);
+        PackedInt8Matrix[] weights = new PackedInt8Matrix[2];
+        for (int w = 0; w < 2; w++) {
+            byte[] b = new byte[k * n];
+            rnd.nextBytes(b);
+            weights[w] = gemm.packInt8(b, 0, k, n, false, QuantParams.perTensor(DType.INT8, 0.003f + w * 0.001f, 0));
+        }
+        float[][] params = {{0.03f, 117, 0}, {0.05f, 117, 0}, {0.05f, 90, 0}, {0.03f, 117, 1}, {0.03f, 117, 0}};
+        for (float[] p : params) {
+            QuantizedRows rows = new QuantizedRows(m, k);
+            new ActivationQuantizer(tier).fromQuantized(a, 0, k, m, DType.UINT8, new float[] {p[0]},
+                    new int[] {(int) p[1]}, rows);
+            PackedInt8Matrix b = weights[(int) p[2]];
+            byte[] q = new byte[m * n];
+            gemm.int8Requantize(rows, b, q, 0, n, ep);
+            float[] v = new float[m * n];
+            gemm.int8(rows, b, v, 0, n, reference);
+            for (int e = 0; e < m * n; e++) {
+                byte expected = (byte) Math.max(0, Math.min(255, (float) Math.rint(v[e] * (1f / 0.04f)) + 5));
+                assertEquals(expected, q[e], tier.tier() + " " + java.util.Arrays.toString(p) + " at " + e);
+            }
+        }
     }
 
     @Test

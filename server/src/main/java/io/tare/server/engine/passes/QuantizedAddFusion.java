@@ -36,8 +36,9 @@ public final class QuantizedAddFusion implements GraphPass {
             if (!q.opType().equals("QuantizeLinear") || !RequantizeFusion.isPerTensorQuantize(graph, q)) {
                 continue;
             }
-            Node relu = soleProducer(graph, producers, consumers, q.input(0), "Relu");
-            Node add = soleProducer(graph, producers, consumers, relu != null ? relu.input(0) : q.input(0), "Add");
+            Node relu = QuantizedReluHoisting.soleProducer(graph, producers, consumers, q.input(0), "Relu");
+            String sum = relu != null ? relu.input(0) : q.input(0);
+            Node add = QuantizedReluHoisting.soleProducer(graph, producers, consumers, sum, "Add");
             if (add == null || add.inputs().size() != 2) {
                 continue;
             }
@@ -63,17 +64,6 @@ public final class QuantizedAddFusion implements GraphPass {
             changed = true;
         }
         return changed;
-    }
-
-    /** The producer of {@code value} when it is a default-domain {@code opType} read only here. */
-    private static Node soleProducer(Graph graph, Map<String, Node> producers, Map<String, List<Node>> consumers,
-            String value, String opType) {
-        Node p = producers.get(value);
-        if (p == null || !p.domain().isEmpty() || !p.opType().equals(opType) || p.outputs().size() != 1
-                || graph.isGraphOutput(value) || consumers.getOrDefault(value, List.of()).size() != 1) {
-            return null;
-        }
-        return p;
     }
 
     private static boolean isPerTensorDequantize(Graph graph, Node dq) {

@@ -59,7 +59,7 @@ public final class QuantizedReluHoisting implements GraphPass {
     }
 
     /** The producer of {@code value} if it is an {@code opType} node whose output only this reader reads. */
-    private static Node soleProducer(Graph graph, Map<String, Node> producers, Map<String, List<Node>> consumers,
+    static Node soleProducer(Graph graph, Map<String, Node> producers, Map<String, List<Node>> consumers,
             String value, String opType) {
         Node p = producers.get(value);
         if (p == null || !p.domain().isEmpty() || !p.opType().equals(opType) || p.outputs().size() != 1
