@@ -12,6 +12,9 @@ package io.tare.server.engine.ops;
  * then be ordered (ky, kx, channel) to match ({@link #channelsLastWeights}). Stateless.
  */
 public final class PatchRows {
+    /** Window rows shorter than this many bytes are copied by a loop rather than System.arraycopy. */
+    private static final int SHORT_RUN = 16;
+
     private PatchRows() {
     }
 
@@ -149,6 +152,10 @@ public final class PatchRows {
         int dh = g.dilation()[0];
         int dw = g.dilation()[1];
         int run = kw * channels;
+        if (dw == 1 && run < SHORT_RUN && padded instanceof byte[] from && rows instanceof byte[] to) {
+            shortRuns(from, srcOff, channels, wp, g, run, to, ld);
+            return;
+        }
         for (int oy = 0; oy < oh; oy++) {
             for (int ox = 0; ox < ow; ox++) {
                 int dst = (oy * ow + ox) * ld;
@@ -163,6 +170,33 @@ public final class PatchRows {
                             dst += channels;
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #fromChannelsLast} for window rows shorter than {@link #SHORT_RUN} bytes (a first layer
+     * with one or a few input channels): a plain loop, where {@code System.arraycopy}'s call would
+     * cost several times the copy.
+     */
+    private static void shortRuns(byte[] padded, int srcOff, int channels, int wp, SpatialGeometry.Layout g, int run,
+            byte[] rows, int ld) {
+        int kh = g.kernel()[0];
+        int oh = g.out()[0];
+        int ow = g.out()[1];
+        int sh = g.stride()[0];
+        int sw = g.stride()[1];
+        int dh = g.dilation()[0];
+        for (int oy = 0; oy < oh; oy++) {
+            for (int ox = 0; ox < ow; ox++) {
+                int dst = (oy * ow + ox) * ld;
+                for (int ky = 0; ky < kh; ky++) {
+                    int src = srcOff + ((oy * sh + ky * dh) * wp + ox * sw) * channels;
+                    for (int i = 0; i < run; i++) {
+                        rows[dst + i] = padded[src + i];
+                    }
+                    dst += run;
                 }
             }
         }

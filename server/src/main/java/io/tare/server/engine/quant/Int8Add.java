@@ -1,6 +1,5 @@
 package io.tare.server.engine.quant;
 
-import io.tare.kernels.Kernels;
 import io.tare.kernels.scalar.ScalarKernels;
 import io.tare.kernels.tensor.DType;
 import io.tare.server.engine.DataType;
@@ -19,36 +18,38 @@ import io.tare.server.engine.ops.Operator;
  * b_scale, b_zero_point, y_scale, y_zero_point}, all parameters constant scalars; attribute
  * {@code tare.activation} RELU or absent.
  *
- * <p>The arithmetic is that of the four ops it replaces, in their order and precision (the
- * kernels' dequantize, a float add, {@code max(v, 0)}, the kernels' quantize), so outputs are
- * bit-identical; what goes is three float tensors written and read back. Same-shape inputs go
- * through in L1-sized chunks; broadcasting ones element by element. Element-wise, so it works in
- * any layout (channels-last included) as long as both inputs share it.
+ * <p>Each output byte depends only on the two input bytes, so the op is a lookup in a 64 KiB table
+ * of all 256 x 256 results, filled at load with the arithmetic of the four ops it replaces (the
+ * kernels' dequantize {@code (q - z) * s}, a float add, {@code max(v, 0)}, the kernels' quantize,
+ * whose tiers agree exactly): bit-identical outputs, one load per element instead of two byte to
+ * float conversions that C2 does not vectorize, and no float tensors in between. Element-wise,
+ * so it works in any layout (channels-last included) as long as both inputs share it; broadcasting
+ * inputs go element by element through the same table.
  */
 final class Int8Add implements Operator {
-    /** Values per chunk: two float chunks of 8 KiB stay in L1 with their byte inputs. */
-    private static final int CHUNK = 2048;
-
-    private final Kernels kernels;
-    private final float sa;
-    private final int za;
-    private final float sb;
-    private final int zb;
-    private final float sy;
-    private final int zy;
+    private final DataType typeA;
+    private final DataType typeB;
     private final DataType outType;
-    private final boolean relu;
+    /** {@code table[(a & 0xFF) << 8 | (b & 0xFF)]}: the output byte for stored input bytes a, b. */
+    private final byte[] table;
 
     private Int8Add(NodeSetup s) {
-        this.kernels = s.compute().kernels();
-        this.sa = scale(s, 1);
-        this.za = zeroPoint(s, 2);
-        this.sb = scale(s, 4);
-        this.zb = zeroPoint(s, 5);
-        this.sy = scale(s, 6);
-        this.zy = zeroPoint(s, 7);
+        this.typeA = s.constantInput(2).type();
+        this.typeB = s.constantInput(5).type();
         this.outType = s.constantInput(7).type();
-        this.relu = FusedActivation.from(s).kind() == FusedActivation.Kind.RELU;
+        boolean relu = FusedActivation.from(s).kind() == FusedActivation.Kind.RELU;
+        float[] da = dequantized(typeA, scale(s, 1), zeroPoint(s, 2));
+        float[] db = dequantized(typeB, scale(s, 4), zeroPoint(s, 5));
+        float sy = scale(s, 6);
+        int zy = zeroPoint(s, 7);
+        DType ty = dtype(outType);
+        this.table = new byte[256 * 256];
+        for (int a = 0; a < 256; a++) {
+            for (int b = 0; b < 256; b++) {
+                float v = da[a] + db[b];
+                table[a << 8 | b] = (byte) ScalarKernels.quantizeOne(relu ? Math.max(v, 0f) : v, sy, zy, ty);
+            }
+        }
     }
 
     static Operator create(NodeSetup s) {
@@ -58,9 +59,11 @@ final class Int8Add implements Operator {
                 throw s.unsupported("Int8Add needs constant scalar scales and zero points");
             }
         }
-        DataType y = s.constantInput(7).type();
-        if (y != DataType.UINT8 && y != DataType.INT8) {
-            throw s.unsupported("Int8Add output must be 8-bit, got " + y);
+        for (int i : new int[] {2, 5, 7}) {
+            DataType t = s.constantInput(i).type();
+            if (t != DataType.UINT8 && t != DataType.INT8) {
+                throw s.unsupported("Int8Add needs 8-bit zero points, got " + t);
+            }
         }
         FusedActivation.Kind act = FusedActivation.from(s).kind();
         if (act != FusedActivation.Kind.NONE && act != FusedActivation.Kind.RELU) {
@@ -73,53 +76,40 @@ final class Int8Add implements Operator {
     public void run(OpContext ctx) {
         Tensor a = ctx.input(0);
         Tensor b = ctx.input(3);
-        DType ta = eightBit(a);
-        DType tb = eightBit(b);
-        DType ty = outType == DataType.INT8 ? DType.INT8 : DType.UINT8;
+        if (a.type() != typeA || b.type() != typeB) {
+            throw new EngineException("Int8Add inputs must be " + typeA + " and " + typeB
+                    + " (their zero points' types), got " + a.type() + " and " + b.type());
+        }
+        byte[] qa = a.bytes();
+        byte[] qb = b.bytes();
+        byte[] t = table;
         if (java.util.Arrays.equals(a.shape(), b.shape())) {
-            Tensor y = ctx.output(0, outType, a.shape());
-            float[] fa = ctx.floatScratch(0, CHUNK);
-            float[] fb = ctx.floatScratch(1, CHUNK);
-            byte[] qa = a.bytes();
-            byte[] qb = b.bytes();
-            byte[] qy = y.bytes();
-            for (int off = 0, n = a.size(); off < n; off += CHUNK) {
-                int len = Math.min(CHUNK, n - off);
-                kernels.dequantize(qa, off, fa, 0, len, sa, za, ta);
-                kernels.dequantize(qb, off, fb, 0, len, sb, zb, tb);
-                if (relu) {
-                    for (int i = 0; i < len; i++) {
-                        fa[i] = Math.max(fa[i] + fb[i], 0f);
-                    }
-                } else {
-                    for (int i = 0; i < len; i++) {
-                        fa[i] = fa[i] + fb[i];
-                    }
-                }
-                kernels.quantize(fa, 0, qy, off, len, sy, zy, ty);
+            byte[] qy = ctx.output(0, outType, a.shape()).bytes();
+            for (int i = 0, n = a.size(); i < n; i++) {
+                qy[i] = t[(qa[i] & 0xFF) << 8 | (qb[i] & 0xFF)];
             }
             return;
         }
         int[] shape = Broadcasting.shape(a.shape(), b.shape());
-        Tensor y = ctx.output(0, outType, shape);
+        byte[] qy = ctx.output(0, outType, shape).bytes();
         int[] stridesA = Broadcasting.strides(a.shape(), shape);
         int[] stridesB = Broadcasting.strides(b.shape(), shape);
-        byte[] qa = a.bytes();
-        byte[] qb = b.bytes();
-        byte[] qy = y.bytes();
-        // the scalar forms of the same kernels: tiers agree exactly on quantize and dequantize
-        Broadcasting.forEach(shape, stridesA, stridesB, new int[shape.length], (o, i, j, unused) -> {
-            float v = (ta.fromByte(qa[i]) - za) * sa + (tb.fromByte(qb[j]) - zb) * sb;
-            qy[o] = (byte) ScalarKernels.quantizeOne(relu ? Math.max(v, 0f) : v, sy, zy, ty);
-        });
+        Broadcasting.forEach(shape, stridesA, stridesB, new int[shape.length],
+                (o, i, j, unused) -> qy[o] = t[(qa[i] & 0xFF) << 8 | (qb[j] & 0xFF)]);
     }
 
-    private static DType eightBit(Tensor t) {
-        return switch (t.type()) {
-            case UINT8 -> DType.UINT8;
-            case INT8 -> DType.INT8;
-            default -> throw new EngineException("Int8Add input must be 8-bit, got " + t.type());
-        };
+    /** {@code (q - z) * s} for each stored byte, as the kernels' dequantize computes it. */
+    private static float[] dequantized(DataType type, float scale, int zeroPoint) {
+        DType t = dtype(type);
+        float[] out = new float[256];
+        for (int stored = 0; stored < 256; stored++) {
+            out[stored] = (t.fromByte((byte) stored) - zeroPoint) * scale;
+        }
+        return out;
+    }
+
+    private static DType dtype(DataType t) {
+        return t == DataType.INT8 ? DType.INT8 : DType.UINT8;
     }
 
     private static float scale(NodeSetup s, int i) {
