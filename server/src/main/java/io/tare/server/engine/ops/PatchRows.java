@@ -152,8 +152,8 @@ public final class PatchRows {
         int dh = g.dilation()[0];
         int dw = g.dilation()[1];
         int run = kw * channels;
-        if (dw == 1 && run < SHORT_RUN && padded instanceof byte[] from && rows instanceof byte[] to) {
-            shortRuns(from, srcOff, channels, wp, g, run, to, ld);
+        if (dw == 1 && padded instanceof byte[] from && rows instanceof byte[] to) {
+            byteRuns(from, srcOff, channels, wp, g, run, to, ld);
             return;
         }
         for (int oy = 0; oy < oh; oy++) {
@@ -176,11 +176,12 @@ public final class PatchRows {
     }
 
     /**
-     * {@link #fromChannelsLast} for window rows shorter than {@link #SHORT_RUN} bytes (a first layer
-     * with one or a few input channels): a plain loop, where {@code System.arraycopy}'s call would
-     * cost several times the copy.
+     * {@link #fromChannelsLast} for bytes without dilation, typed so that each copy is the JIT's
+     * inline byte copy rather than the generic {@code System.arraycopy(Object, ...)} call with its
+     * type checks (the copies are short: a window row is {@code kw * C} bytes); rows shorter than
+     * {@link #SHORT_RUN} (a first layer with one or a few channels) go by a plain loop.
      */
-    private static void shortRuns(byte[] padded, int srcOff, int channels, int wp, SpatialGeometry.Layout g, int run,
+    private static void byteRuns(byte[] padded, int srcOff, int channels, int wp, SpatialGeometry.Layout g, int run,
             byte[] rows, int ld) {
         int kh = g.kernel()[0];
         int oh = g.out()[0];
@@ -188,13 +189,18 @@ public final class PatchRows {
         int sh = g.stride()[0];
         int sw = g.stride()[1];
         int dh = g.dilation()[0];
+        boolean shortRun = run < SHORT_RUN;
         for (int oy = 0; oy < oh; oy++) {
             for (int ox = 0; ox < ow; ox++) {
                 int dst = (oy * ow + ox) * ld;
                 for (int ky = 0; ky < kh; ky++) {
                     int src = srcOff + ((oy * sh + ky * dh) * wp + ox * sw) * channels;
-                    for (int i = 0; i < run; i++) {
-                        rows[dst + i] = padded[src + i];
+                    if (shortRun) {
+                        for (int i = 0; i < run; i++) {
+                            rows[dst + i] = padded[src + i];
+                        }
+                    } else {
+                        System.arraycopy(padded, src, rows, dst, run);
                     }
                     dst += run;
                 }
