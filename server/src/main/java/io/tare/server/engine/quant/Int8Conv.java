@@ -123,6 +123,10 @@ final class Int8Conv implements PrepackedOperator {
         int paddedSize = PatchRows.paddedHeight(in[0], g) * PatchRows.paddedWidth(in[1], g) * weightShape[1];
         for (int w = 0; w < workers; w++) {
             rows[w] = ctx.quantizedRows(w, pixels, k);
+            // one scale and zero point for every row of every image: set once per run, not per image
+            rows[w].setRows(pixels);
+            Arrays.fill(rows[w].scales(), 0, pixels, xq.scale());
+            Arrays.fill(rows[w].zeroPoints(), 0, pixels, xq.storedZeroPoint());
             padded[w] = ctx.byteScratch(1 + workers + w, paddedSize);
             if (setup.output() == null) {
                 floatBlocks[w] = ctx.floatScratch(w, pixels * n);
@@ -173,7 +177,6 @@ final class Int8Conv implements PrepackedOperator {
             int cinG = cin / group;
             int n = weightShape[0] / group;
             int k = a.k();
-            int storedZp = xq.storedZeroPoint();
             for (int g = 0; g < group; g++) {
                 if (nhwcInput) {
                     gatherChannelsLast(img, a, padded);
@@ -184,9 +187,6 @@ final class Int8Conv implements PrepackedOperator {
                     PatchRows.fromChannelsLast(padded, cinG, PatchRows.paddedWidth(in[1], layout), layout, a.data(),
                             a.stride());
                 }
-                a.setRows(pixels);
-                Arrays.fill(a.scales(), 0, pixels, xq.scale());
-                Arrays.fill(a.zeroPoints(), 0, pixels, storedZp);
                 if (needsRowSums) {
                     int[] sums = a.rowSums();
                     for (int r = 0; r < pixels; r++) {
