@@ -47,10 +47,14 @@ import java.util.logging.Logger;
  * these VMs); waking one queued on the submitter's own CPU costs neither, and the event loop, which
  * only enqueues, yields that CPU to it as soon as it goes back to polling. The answer then comes back
  * to the event loop on the same CPU. For a serial client this removes both server-side cross-CPU
- * wake-ups; under load every instance is busy and nothing changes.
+ * wake-ups; under load every instance is busy and nothing changes. The system property
+ * {@value #CPU_AFFINE_WAKE_PROPERTY}{@code =false} turns the preference off (to measure it).
  */
 public final class DynamicBatchScheduler implements Scheduler {
     private static final Logger LOG = Logger.getLogger(DynamicBatchScheduler.class.getName());
+    public static final String CPU_AFFINE_WAKE_PROPERTY = "tare.scheduler.cpuAffineWake";
+    private static final boolean CPU_AFFINE_WAKE =
+            Boolean.parseBoolean(System.getProperty(CPU_AFFINE_WAKE_PROPERTY, "true"));
 
     private final String modelName;
     private final String modelVersion;
@@ -134,7 +138,7 @@ public final class DynamicBatchScheduler implements Scheduler {
             return; // every instance is busy or already woken; each checks the queue before it parks
         }
         Idle chosen = null;
-        if (parked.size() > 1) {
+        if (parked.size() > 1 && CPU_AFFINE_WAKE) {
             int cpu = CpuAffinity.currentCpu();
             for (Idle idle : parked) {
                 if (idle.cpu == cpu) {
