@@ -46,6 +46,9 @@ public final class ModelCalibration implements AutoCloseable {
      */
     static final List<String> GUARDED_METHODS = List.of("minmax", "percentile-99.99", "mse");
     private static final int EVENTS_KEPT = 32;
+    /** Warm-up of the guard's models at load: enough runs for C2 on the CNN, bounded in time for big models. */
+    private static final int WARM_UP_RUNS = 100;
+    private static final long WARM_UP_BUDGET_NANOS = TimeUnit.SECONDS.toNanos(2);
     private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
     private static final long METRICS_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(2);
 
@@ -87,6 +90,9 @@ public final class ModelCalibration implements AutoCloseable {
         ScaleTable initial = target.activeTable();
         if (initial != null) {
             history.installed(initial, "file");
+        }
+        if (settings.policy() != CalibrationPolicy.MANUAL) {
+            prepareGuard();
         }
         thread = Thread.ofPlatform().daemon().name("tare-calibration-" + target.modelName()).unstarted(this::loop);
         thread.start();
@@ -211,19 +217,27 @@ public final class ModelCalibration implements AutoCloseable {
         return f;
     }
 
+    /**
+     * Builds the float reference and the active table's shadow and warms both, at load (before the
+     * model is ready and before the calibration thread starts), so that the first refresh neither
+     * waits for them nor runs them interpreted.
+     */
+    private void prepareGuard() {
+        try {
+            long start = System.nanoTime();
+            int referenceRuns = ModelWarmUp.warm(target.reference(), WARM_UP_RUNS, WARM_UP_BUDGET_NANOS);
+            int shadowRuns = ModelWarmUp.warm(guard.activeShadow(), WARM_UP_RUNS, WARM_UP_BUDGET_NANOS);
+            LOG.fine(() -> "calibration of '" + target.modelName() + "': reference and shadow warmed (" + referenceRuns
+                    + " and " + shadowRuns + " runs) in " + (System.nanoTime() - start) / 1_000_000 + " ms");
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "calibration of '" + target.modelName() + "' cannot build its reference", e);
+        }
+    }
+
     // ---- the calibration thread ------------------------------------------------------------
 
     private void loop() {
         long pollNanos = TimeUnit.MILLISECONDS.toNanos(20);
-        if (settings.policy() != CalibrationPolicy.MANUAL) {
-            try {
-                // built now, off the request path, so that the first refresh does not wait for them
-                target.reference();
-                guard.activeShadow();
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "calibration of '" + target.modelName() + "' cannot build its reference", e);
-            }
-        }
         while (!closed) {
             try {
                 SampleCapture c = sampler.poll(pollNanos);
