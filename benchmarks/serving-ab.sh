@@ -32,7 +32,8 @@ for variant in "$@"; do
     serve --model-repository "$repo" --http-port $HPORT --grpc-port $GPORT --metrics-port $MPORT >"/tmp/serving-ab-$label.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 120); do curl -sf "localhost:$HPORT/v2/health/ready" >/dev/null 2>&1 && break; sleep 0.5; done
-  for proto in grpc http; do perf $proto $([ $proto = grpc ] && echo $GPORT || echo $HPORT) 1,8 0 "${WARM:-10}" >/dev/null; done
+  # JIT: both JVMs need tens of thousands of requests on every path (batching included) before measuring
+  for proto in grpc http; do perf $proto $([ $proto = grpc ] && echo $GPORT || echo $HPORT) 1,8,64 0 "${WARM:-10}" >/dev/null; done
   for proto in grpc http; do
     perf $proto $([ $proto = grpc ] && echo $GPORT || echo $HPORT) "$LEVELS" 2 "$SECS" | sed "s/^/$proto /"
   done
