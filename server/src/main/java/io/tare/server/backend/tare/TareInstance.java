@@ -15,16 +15,36 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One execution context: its own engine session (buffers), driven by one scheduler thread. When the
- * model swaps in a rebuilt engine model (a new scale table for a pre-quantized file, or promotion
- * to static INT8), the next batch opens a session on it; a batch already running finishes on the
- * model and table it started with.
+ * One execution context: its own engine sessions (buffers), driven by one scheduler thread. A batch
+ * the sampler picks runs on the tapped model, every other batch on the untapped (fully fused) one.
+ * When the model swaps in rebuilt engine models (a new scale table for a pre-quantized file, or
+ * promotion to static INT8), the next batch opens a session on them; a batch already running
+ * finishes on the model and table it started with.
  */
 final class TareInstance implements ModelInstance {
     private final TareModel model;
     private final ActivationSampler sampler;
-    private LoadedModel sessionModel;
-    private LoadedModel.ModelSession session;
+    private final Sessions plain = new Sessions();
+    private final Sessions sampled = new Sessions();
+
+    /** The session of one engine model, reopened when the model is replaced. */
+    private static final class Sessions {
+        private LoadedModel model;
+        private LoadedModel.ModelSession session;
+
+        LoadedModel.ModelSession on(LoadedModel m) {
+            if (m != model) {
+                model = m;
+                session = m.newSession();
+            }
+            return session;
+        }
+
+        void clear() {
+            model = null;
+            session = null;
+        }
+    }
 
     TareInstance(TareModel model, ActivationSampler sampler) {
         this.model = model;
@@ -34,16 +54,14 @@ final class TareInstance implements ModelInstance {
     @Override
     public List<TensorData> execute(List<TensorData> inputs, List<String> outputNames) {
         TareModel.Serving serving = model.serving();
-        if (serving.model() != sessionModel) {
-            sessionModel = serving.model();
-            session = sessionModel.newSession();
-        }
         Map<String, Tensor> feeds = new HashMap<>();
         for (TensorData input : inputs) {
             feeds.put(input.name(), TensorConversion.toEngine(input));
         }
         model.noteVersionOnThisThread(serving);
         SampleCapture capture = sampler == null ? null : sampler.begin();
+        LoadedModel.ModelSession session = capture == null ? plain.on(serving.model())
+                : sampled.on(serving.sampled());
         Map<String, Tensor> results;
         long start = System.nanoTime();
         try {
@@ -76,7 +94,7 @@ final class TareInstance implements ModelInstance {
 
     @Override
     public void close() {
-        session = null;
-        sessionModel = null;
+        plain.clear();
+        sampled.clear();
     }
 }
