@@ -181,6 +181,99 @@ __attribute__((target("avx2"))) static void widen_a(const uint8_t *a, int lda, i
     }
 }
 
+/*
+ * A's rows given as convolution windows (implicit im2col): row i is the kh runs of `run` bytes at
+ * src + off[i * kh + t], back to back, k = kh * run; bytes past k (up to kp) read as zero.
+ */
+typedef struct {
+    const uint8_t *src;
+    const int32_t *off;
+    int kh;
+    int run;
+} windows;
+
+/* widen_a for window rows: the same int16 row block and row sums, gathered while widening, so the
+ * patch rows are never written out. A row's [kb, kb + kc) is cut into pieces at window-row edges. */
+__attribute__((target("avx2"))) static void widen_a_windows(const windows *w, int kb, int m, int kc, int16_t *aw,
+        int32_t *rowsum) {
+    const __m256i ones = _mm256_set1_epi16(1);
+    int k = w->kh * w->run;
+    int end = kb + kc < k ? kb + kc : k;
+    /* the window row and offset in it where byte kb lies: the same for every row */
+    int first_run = kb / w->run;
+    int first_in = kb - first_run * w->run;
+    if (w->run % 16 == 0) {
+        /* Window rows of whole 16-byte chunks (every layer with C a multiple of 16): where each chunk
+         * of the block comes from is the same for every row, so it is worked out once. */
+        int chunks = (end - kb) / 16;
+        int32_t run_of[KC / 16];
+        int32_t in_of[KC / 16];
+        for (int q = 0, t = first_run, in = first_in; q < chunks; q++) {
+            run_of[q] = t;
+            in_of[q] = in;
+            in += 16;
+            if (in == w->run) {
+                t++;
+                in = 0;
+            }
+        }
+        for (int r = 0; r < m; r++) {
+            const int32_t *off = w->off + (size_t) r * w->kh;
+            int16_t *dst = aw + r * KC;
+            __m256i sum = _mm256_setzero_si256();
+            for (int q = 0; q < chunks; q++) {
+                const uint8_t *p = w->src + off[run_of[q]] + in_of[q];
+                __m256i x = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *) p));
+                _mm256_storeu_si256((__m256i *) (dst + 16 * q), x);
+                sum = _mm256_add_epi32(sum, _mm256_madd_epi16(x, ones));
+            }
+            for (int j = 16 * chunks; j < kc; j++) {
+                dst[j] = 0;
+            }
+            __m128i h = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
+            h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0x4E));
+            h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0xB1));
+            rowsum[r] = _mm_cvtsi128_si32(h);
+        }
+        return;
+    }
+    for (int r = 0; r < m; r++) {
+        const int32_t *off = w->off + (size_t) r * w->kh;
+        int16_t *dst = aw + r * KC;
+        __m256i sum = _mm256_setzero_si256();
+        int32_t s = 0;
+        int j = 0; /* position in the block: row byte kb + j */
+        int t = first_run;
+        int in = first_in;
+        while (kb + j < end) {
+            int len = w->run - in < end - kb - j ? w->run - in : end - kb - j;
+            const uint8_t *p = w->src + off[t] + in;
+            int i = 0;
+            for (; i + 16 <= len; i += 16) {
+                __m256i x = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *) (p + i)));
+                _mm256_storeu_si256((__m256i *) (dst + j + i), x);
+                sum = _mm256_add_epi32(sum, _mm256_madd_epi16(x, ones));
+            }
+            for (; i < len; i++) {
+                dst[j + i] = p[i];
+                s += p[i];
+            }
+            j += len;
+            t++;
+            in = 0;
+        }
+        for (; j < kc; j++) {
+            dst[j] = 0;
+        }
+        int32_t lanes[8];
+        _mm256_storeu_si256((__m256i *) lanes, sum);
+        for (int l = 0; l < 8; l++) {
+            s += lanes[l];
+        }
+        rowsum[r] = s;
+    }
+}
+
 __attribute__((target("avx2"))) static inline void store_or_add(int32_t *c, __m256i lo, __m256i hi, int valid,
         int accumulate) {
     if (accumulate) {
@@ -226,15 +319,20 @@ __attribute__((target("avx2"), always_inline)) static inline void avx2_k2_tile(i
 #define AVX2_K2_ROWS(R)                                                                                       \
     avx2_k2_tile(R, aw + i * KC, rowsum + i, pairs, bw, cp + (size_t) i * ldc, ldc, valid, kb > 0)
 
-__attribute__((target("avx2"))) static void int8_avx2_blocked(const uint8_t *a, int lda, int m, int kp,
-        const int8_t *b, int panels, int nvalid, int32_t *c, int ldc) {
+/* win != NULL: A's rows are win's window rows (a and lda unused). */
+__attribute__((target("avx2"))) static void int8_avx2_blocked(const uint8_t *a, int lda, const windows *win, int m,
+        int kp, const int8_t *b, int panels, int nvalid, int32_t *c, int ldc) {
     int16_t aw[AVX2_MAX_ROWS * KC] __attribute__((aligned(32)));
     int16_t bw[KC * NR] __attribute__((aligned(32)));
     int32_t rowsum[AVX2_MAX_ROWS];
     for (int kb = 0; kb < kp; kb += KC) {
         int kc = kp - kb < KC ? kp - kb : KC;
         int pairs = kc / 2;
-        widen_a(a + kb, lda, m, kc, aw, rowsum);
+        if (win != NULL) {
+            widen_a_windows(win, kb, m, kc, aw, rowsum);
+        } else {
+            widen_a(a + kb, lda, m, kc, aw, rowsum);
+        }
         for (int p = 0; p < panels; p++) {
             widen_b_k2(b + (size_t) p * kp * NR + (size_t) kb * NR, kc / 4, bw);
             int valid = valid_cols(nvalid, p);
@@ -282,7 +380,7 @@ __attribute__((target("avx2"))) static void int8_avx2(const uint8_t *a, int lda,
     /* The stack buffer holds AVX2_MAX_ROWS rows: longer calls go through in row blocks. */
     for (int i0 = 0; i0 < m; i0 += AVX2_MAX_ROWS) {
         int rows = m - i0 < AVX2_MAX_ROWS ? m - i0 : AVX2_MAX_ROWS;
-        int8_avx2_blocked(a + (size_t) i0 * lda, lda, rows, kp, b, panels, nvalid, c + (size_t) i0 * ldc, ldc);
+        int8_avx2_blocked(a + (size_t) i0 * lda, lda, NULL, rows, kp, b, panels, nvalid, c + (size_t) i0 * ldc, ldc);
     }
 }
 
@@ -423,6 +521,69 @@ void tare_int8(const uint8_t *a, int lda, int m, int kp, const int8_t *b, int pa
         case ISA_AVXVNNI: int8_avxvnni(a, lda, m, kp, b, panels, nvalid, c, ldc); break;
         default: int8_avx2(a, lda, m, kp, b, panels, nvalid, c, ldc); break;
     }
+}
+
+/* ---------- Implicit im2col: A rows gathered from convolution windows (plain C, every ISA) ---------- */
+
+/* Copies n bytes; n >= 16 goes in 16-byte moves (the last one overlapping), which gcc emits as single
+ * unaligned SSE2 loads and stores (x86-64 baseline), so no call to memcpy for a 48-192 byte run. */
+static inline void copy_run(uint8_t *d, const uint8_t *s, int n) {
+    if (n < 16) {
+        for (int i = 0; i < n; i++) {
+            d[i] = s[i];
+        }
+        return;
+    }
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        memcpy(d + i, s + i, 16);
+    }
+    if (i < n) {
+        memcpy(d + n - 16, s + n - 16, 16);
+    }
+}
+
+/*
+ * Patch rows of a convolution as GEMM A rows (implicit im2col): dst row i (at i * ldd) is the kh
+ * runs of `run` bytes at src + off[i * kh + t], t = 0..kh-1, back to back (a window row of a padded
+ * channels-last image is kw * C contiguous bytes), then zeros up to ldd (>= kh * run). Only the kh
+ * runs of each row are read from src. No target attribute and no intrinsics: the same gather feeds
+ * every ISA's kernel (tare_int8 reads the gathered block like any other A), so it is as correct on
+ * the VNNI and AMX paths as on the AVX2 path it is tested on.
+ */
+void tare_gather_rows(const uint8_t *src, const int32_t *off, int kh, int run, int m, uint8_t *dst, int ldd) {
+    int k = kh * run;
+    for (int i = 0; i < m; i++) {
+        uint8_t *d = dst + (size_t) i * ldd;
+        const int32_t *o = off + (size_t) i * kh;
+        for (int t = 0; t < kh; t++) {
+            copy_run(d + t * run, src + o[t], run);
+        }
+        if (ldd > k) {
+            memset(d + k, 0, (size_t) (ldd - k));
+        }
+    }
+}
+
+/*
+ * tare_int8 with A's rows gathered from windows (see `windows`): rows [0, m) of the window source
+ * (src, off, kh, run) against the panels, k = kh * run, kp = k rounded up to 4. On AVX2 with enough
+ * rows for the blocked kernel the rows are gathered while they are widened (no copy at all); every
+ * other kernel (the VNNI and AMX ones included) gets them gathered by the plain C tare_gather_rows
+ * into `work` (m * kp bytes, caller's scratch) and reads that block like any A.
+ */
+void tare_int8_windows(const uint8_t *src, const int32_t *off, int kh, int run, int m, int kp, uint8_t *work,
+        const int8_t *b, int panels, int nvalid, int32_t *c, int ldc, int isa) {
+    if (isa == ISA_AVX2 && m >= AVX2_BLOCKED_MIN_ROWS) {
+        for (int i0 = 0; i0 < m; i0 += AVX2_MAX_ROWS) {
+            int rows = m - i0 < AVX2_MAX_ROWS ? m - i0 : AVX2_MAX_ROWS;
+            windows w = {src, off + (size_t) i0 * kh, kh, run};
+            int8_avx2_blocked(NULL, 0, &w, rows, kp, b, panels, nvalid, c + (size_t) i0 * ldc, ldc);
+        }
+        return;
+    }
+    tare_gather_rows(src, off, kh, run, m, work, kp);
+    tare_int8(work, kp, m, kp, b, panels, nvalid, c, ldc, isa);
 }
 
 /* ---------- W8A32 (AVX2 + FMA): FP32 A times the same packed s8 panels, converted in registers ---------- */

@@ -83,6 +83,40 @@ public interface Kernels {
             int[] c, int cOff, int ldc);
 
     /**
+     * Gathers GEMM rows from windows (implicit im2col): row {@code i} of {@code dst}, at
+     * {@code dstOff + i*ldd}, is the {@code kh} runs of {@code run} bytes at
+     * {@code src[srcOff + offsets[offOff + i*kh + t]]}, {@code t = 0..kh-1}, back to back, then zeros
+     * up to {@code ldd} ({@code >= kh*run}). Used for convolution patch rows: a window row of a padded
+     * channels-last image is {@code kw * C} contiguous bytes. Bytes are copied unchanged. The Java
+     * tiers share this default (a copy has nothing to vectorize); the native tier does it in C.
+     */
+    default void gatherRows(byte[] src, int srcOff, int[] offsets, int offOff, int kh, int run, int m, byte[] dst,
+            int dstOff, int ldd) {
+        int k = kh * run;
+        for (int i = 0; i < m; i++) {
+            int d = dstOff + i * ldd;
+            for (int t = 0; t < kh; t++) {
+                System.arraycopy(src, srcOff + offsets[offOff + i * kh + t], dst, d + t * run, run);
+            }
+            java.util.Arrays.fill(dst, d + k, d + ldd, (byte) 0);
+        }
+    }
+
+    /**
+     * {@link #int8} with A's rows {@code [rowFrom, rowFrom + m)} of {@code windows} (implicit im2col):
+     * the same raw products as gathering those rows ({@link #gatherRows}, row stride
+     * {@code b.kPadded()}) and multiplying them. {@code work} is caller scratch of at least
+     * {@code m * b.kPadded()} bytes that a tier may gather into (contents afterwards unspecified).
+     */
+    default void int8Windows(io.tare.kernels.gemm.WindowRows windows, int rowFrom, int m, byte[] work,
+            PackedInt8Matrix b, int panelFrom, int panelTo, int[] c, int cOff, int ldc) {
+        int kp = b.kPadded();
+        gatherRows(windows.src(), windows.srcOff(), windows.offsets(), rowFrom * windows.kh(), windows.kh(),
+                windows.run(), m, work, 0, kp);
+        int8(work, 0, kp, m, b, panelFrom, panelTo, c, cOff, ldc);
+    }
+
+    /**
      * FP32 activations times packed signed INT8 weights with no scale applied:
      * {@code C[i, j] = sum_k A[i, k] * (float) B'[k, j]}. Output placement as in {@link #sgemm}.
      */

@@ -37,13 +37,17 @@ public final class NativeKernels implements Kernels {
     private final Kernels delegate;
     private final MethodHandle int8;
     private final MethodHandle w8a32;
+    private final MethodHandle gather;
+    private final MethodHandle int8Windows;
     private final int isa;
 
-    private NativeKernels(Kernels delegate, MethodHandle int8, MethodHandle w8a32, int isa) {
+    private NativeKernels(Kernels delegate, Loaded lib) {
         this.delegate = delegate;
-        this.int8 = int8;
-        this.w8a32 = w8a32;
-        this.isa = isa;
+        this.int8 = lib.int8;
+        this.w8a32 = lib.w8a32;
+        this.gather = lib.gather;
+        this.int8Windows = lib.int8Windows;
+        this.isa = lib.isa;
     }
 
     /** The native tier, if its library loads and the CPU has at least AVX2. */
@@ -53,7 +57,7 @@ public final class NativeKernels implements Kernels {
         }
         Kernels delegate = KernelProvider.tier(KernelTier.SIMD)
                 .orElseGet(() -> KernelProvider.tier(KernelTier.SCALAR).orElseThrow());
-        return Optional.of(new NativeKernels(delegate, LOADED.int8, LOADED.w8a32, LOADED.isa));
+        return Optional.of(new NativeKernels(delegate, LOADED));
     }
 
     /** Why the native tier cannot run here, or empty. */
@@ -154,8 +158,78 @@ public final class NativeKernels implements Kernels {
         }
     }
 
+    /** In C ({@code tare_gather_rows}, plain C shared by every ISA): window rows copied in 16-byte moves. */
+    @Override
+    public void gatherRows(byte[] src, int srcOff, int[] offsets, int offOff, int kh, int run, int m, byte[] dst,
+            int dstOff, int ldd) {
+        if (m == 0) {
+            return;
+        }
+        java.util.Objects.checkFromIndexSize(dstOff, m * ldd, dst.length);
+        if (kh * run > ldd) {
+            throw new IllegalArgumentException("rows of " + kh + " x " + run + " bytes do not fit ldd " + ldd);
+        }
+        checkWindows(src, srcOff, offsets, offOff, m * kh, run);
+        try {
+            gather.invokeExact(MemorySegment.ofArray(src).asSlice(srcOff),
+                    MemorySegment.ofArray(offsets).asSlice(4L * offOff), kh, run, m,
+                    MemorySegment.ofArray(dst).asSlice(dstOff), ldd);
+        } catch (Throwable t) {
+            throw new IllegalStateException("native gather failed", t);
+        }
+    }
+
+    /**
+     * {@code tare_int8_windows}: on AVX2 the blocked kernel gathers the window rows while it widens A
+     * (the patch rows are never written); the other kernels get them from the plain C gather, in
+     * {@code work}.
+     */
+    @Override
+    public void int8Windows(io.tare.kernels.gemm.WindowRows windows, int rowFrom, int m, byte[] work,
+            PackedInt8Matrix b, int panelFrom, int panelTo, int[] c, int cOff, int ldc) {
+        if (m == 0 || panelTo <= panelFrom) {
+            return;
+        }
+        int kh = windows.kh();
+        if (windows.k() != b.k()) {
+            throw new IllegalArgumentException("windows give k=" + windows.k() + ", B has k=" + b.k());
+        }
+        java.util.Objects.checkFromIndexSize(0, m * b.kPadded(), work.length);
+        checkWindows(windows.src(), windows.srcOff(), windows.offsets(), rowFrom * kh, m * kh, windows.run());
+        int nvalid = b.n() - panelFrom * PANEL;
+        try {
+            int8Windows.invokeExact(MemorySegment.ofArray(windows.src()).asSlice(windows.srcOff()),
+                    MemorySegment.ofArray(windows.offsets()).asSlice(4L * rowFrom * kh), kh, windows.run(), m,
+                    b.kPadded(), MemorySegment.ofArray(work),
+                    MemorySegment.ofArray(b.data()).asSlice(b.panelOffset(panelFrom)), panelTo - panelFrom, nvalid,
+                    MemorySegment.ofArray(c).asSlice(4L * cOff), ldc, isa);
+        } catch (Throwable t) {
+            throw new IllegalStateException("native int8 windows kernel failed", t);
+        }
+    }
+
+    /**
+     * The C side trusts the offsets: {@code count} of them from {@code offOff}, each starting a run of
+     * {@code run} bytes inside {@code src} past {@code srcOff}, checked here through their minimum and
+     * maximum (one pass that vectorizes) so that a bad offset stays a Java exception.
+     */
+    private static void checkWindows(byte[] src, int srcOff, int[] offsets, int offOff, int count, int run) {
+        java.util.Objects.checkFromIndexSize(offOff, count, offsets.length);
+        int min = Integer.MAX_VALUE;
+        int max = Integer.MIN_VALUE;
+        for (int i = offOff; i < offOff + count; i++) {
+            min = Math.min(min, offsets[i]);
+            max = Math.max(max, offsets[i]);
+        }
+        if (min < 0 || srcOff < 0) {
+            throw new IndexOutOfBoundsException("window offset " + min + " at " + srcOff);
+        }
+        java.util.Objects.checkFromIndexSize((long) srcOff + max, run, src.length);
+    }
+
     /** The library, bound once per JVM; {@code failure} says why not. */
-    private record Loaded(MethodHandle int8, MethodHandle w8a32, int isa, String failure) {
+    private record Loaded(MethodHandle int8, MethodHandle w8a32, MethodHandle gather, MethodHandle int8Windows, int isa,
+            String failure) {
         static Loaded attempt() {
             try {
                 SymbolLookup lib = SymbolLookup.libraryLookup(NativeLibrary.locate(), Arena.global());
@@ -185,14 +259,22 @@ public final class NativeKernels implements Kernels {
                         FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, i, i, i, i, ValueLayout.ADDRESS, i, i,
                                 ValueLayout.ADDRESS, i),
                         Linker.Option.critical(true));
-                return new Loaded(int8, w8a32, isa, null);
+                MethodHandle gather = linker.downcallHandle(lib.findOrThrow("tare_gather_rows"),
+                        FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.ADDRESS, i, i, i,
+                                ValueLayout.ADDRESS, i),
+                        Linker.Option.critical(true));
+                MethodHandle int8Windows = linker.downcallHandle(lib.findOrThrow("tare_int8_windows"),
+                        FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.ADDRESS, i, i, i, i,
+                                ValueLayout.ADDRESS, ValueLayout.ADDRESS, i, i, ValueLayout.ADDRESS, i, i),
+                        Linker.Option.critical(true));
+                return new Loaded(int8, w8a32, gather, int8Windows, isa, null);
             } catch (Throwable t) {
                 return failed(t.getMessage() != null ? t.getMessage() : t.toString());
             }
         }
 
         static Loaded failed(String why) {
-            return new Loaded(null, null, 0, why);
+            return new Loaded(null, null, null, null, 0, why);
         }
     }
 }

@@ -44,6 +44,14 @@ public final class Gemm {
         private float[] spare = new float[COLUMN_BLOCK];
         private int[] acc = new int[COLUMN_BLOCK];
         private float[] tiledWork = new float[0];
+        private byte[] gathered = new byte[0];
+
+        byte[] gathered(int n) {
+            if (gathered.length < n) {
+                gathered = new byte[n];
+            }
+            return gathered;
+        }
 
         float[] tiledWork(int n) {
             if (tiledWork.length < n) {
@@ -189,17 +197,37 @@ public final class Gemm {
 
     /** INT8 x INT8 with dequantize + bias + activation epilogue, FP32 output (stored or accumulated). */
     public void int8(QuantizedRows a, PackedInt8Matrix b, float[] c, int cOff, int ldc, Epilogue ep) {
+        int8(a, null, b, c, cOff, ldc, ep);
+    }
+
+    /**
+     * {@link #int8(QuantizedRows, PackedInt8Matrix, float[], int, int, Epilogue)} with A's rows
+     * gathered from {@code windows} (implicit im2col; null: A's own bytes). {@code a} gives the row
+     * count, k, scales and zero points, and must hold the gathered rows' sums when B has zero points.
+     */
+    public void int8(QuantizedRows a, WindowRows windows, PackedInt8Matrix b, float[] c, int cOff, int ldc,
+            Epilogue ep) {
         requireFloatOutput(ep);
-        int8Blocks(a, b, (raw, lds, rows, i0, j0, j1, s) -> EpilogueWriter.int8ToFloat(raw, lds, rows, i0, a, j0, j1,
-                b, ep, kernels, s.row(b.n()), s.spare(b.n()), c, cOff, ldc));
+        int8Blocks(a, windows, b, (raw, lds, rows, i0, j0, j1, s) -> EpilogueWriter.int8ToFloat(raw, lds, rows, i0, a,
+                j0, j1, b, ep, kernels, s.row(b.n()), s.spare(b.n()), c, cOff, ldc));
     }
 
     /** INT8 x INT8 requantized to the epilogue's 8-bit output parameters (static INT8 chains). */
     public void int8Requantize(QuantizedRows a, PackedInt8Matrix b, byte[] c, int cOff, int ldc, Epilogue ep) {
+        int8Requantize(a, null, b, c, cOff, ldc, ep);
+    }
+
+    /**
+     * {@link #int8Requantize(QuantizedRows, PackedInt8Matrix, byte[], int, int, Epilogue)} with A's rows
+     * gathered from {@code windows}, as in
+     * {@link #int8(QuantizedRows, WindowRows, PackedInt8Matrix, float[], int, int, Epilogue)}.
+     */
+    public void int8Requantize(QuantizedRows a, WindowRows windows, PackedInt8Matrix b, byte[] c, int cOff, int ldc,
+            Epilogue ep) {
         if (ep.output() == null) {
             throw new IllegalArgumentException("requantizing GEMM needs output parameters in its epilogue");
         }
-        int8Blocks(a, b, (raw, lds, rows, i0, j0, j1, s) -> {
+        int8Blocks(a, windows, b, (raw, lds, rows, i0, j0, j1, s) -> {
             if (TiledRequantization.applies(lds, rows, i0, a, j0, j1, b, ep, ldc)) {
                 TiledRequantization.apply(raw, rows, i0, a, j0, j1, b, ep, s.tiledWork(ROW_BLOCK * (j1 - j0)), c,
                         cOff);
@@ -212,7 +240,7 @@ public final class Gemm {
 
     /** Exact int32 {@code sum_k (a - za)(b - zb)} (ONNX MatMulInteger). */
     public void int8Exact(QuantizedRows a, PackedInt8Matrix b, int[] c, int cOff, int ldc) {
-        int8Blocks(a, b, (raw, lds, rows, i0, j0, j1, s) ->
+        int8Blocks(a, null, b, (raw, lds, rows, i0, j0, j1, s) ->
                 EpilogueWriter.int8ToInt32(raw, lds, rows, i0, a, j0, j1, b, s.acc(b.n()), c, cOff, ldc));
     }
 
@@ -220,20 +248,35 @@ public final class Gemm {
         void accept(int[] raw, int lds, int rows, int rowBase, int j0, int j1, Scratch scratch);
     }
 
-    private void int8Blocks(QuantizedRows a, PackedInt8Matrix b, BlockSink sink) {
+    /**
+     * Row blocks of A against each worker's panels. With {@code windows}, the tier gathers each
+     * block's rows itself ({@link Kernels#int8Windows}, into this thread's scratch if it needs a
+     * copy): at batch 1, where the panels are split over workers, each gathers the rows it needs.
+     */
+    private void int8Blocks(QuantizedRows a, WindowRows windows, PackedInt8Matrix b, BlockSink sink) {
         checkInt8(b);
         if (a.k() != b.k()) {
             throw new IllegalArgumentException("A has k=" + a.k() + ", B has k=" + b.k());
         }
+        if (windows != null && windows.k() != a.k()) {
+            throw new IllegalArgumentException("windows give k=" + windows.k() + ", A has k=" + a.k());
+        }
         int w = b.panelWidth();
         int m = a.rows();
+        int lda = a.stride();
         forPanels(b.panels(), (p0, p1) -> {
             Scratch s = scratch.get();
+            byte[] rowBytes = windows == null ? a.data() : s.gathered(Math.min(ROW_BLOCK, m) * lda);
             for (int i0 = 0; i0 < m; i0 += ROW_BLOCK) {
                 int rows = Math.min(ROW_BLOCK, m - i0);
                 int rowBase = i0;
+                int aOff = windows == null ? rowBase * lda : 0;
                 forColumnGroups(w, p0, p1, b.n(), (g0, g1, j0, j1, lds) -> {
-                    kernels.int8(a.data(), rowBase * a.stride(), a.stride(), rows, b, g0, g1, s.ints, 0, lds);
+                    if (windows != null) {
+                        kernels.int8Windows(windows, rowBase, rows, rowBytes, b, g0, g1, s.ints, 0, lds);
+                    } else {
+                        kernels.int8(rowBytes, aOff, lda, rows, b, g0, g1, s.ints, 0, lds);
+                    }
                     sink.accept(s.ints, lds, rows, rowBase, j0, j1, s);
                 });
             }

@@ -176,6 +176,50 @@ public final class PatchRows {
     }
 
     /**
+     * Where each patch row's window rows start, for an implicit im2col GEMM
+     * ({@link io.tare.kernels.gemm.WindowRows}) that gathers what {@link #fromChannelsLast} copies:
+     * {@code out[p*kh + ky]} is the offset, in a channels-last image {@code wp} pixels wide, of the
+     * {@code kw * channels} bytes of output pixel p's window row ky. No dilation along the width
+     * (a window row must be contiguous). Returns the entries written, {@code pixels * kh}.
+     */
+    public static int windowOffsets(int channels, int wp, SpatialGeometry.Layout g, int[] out) {
+        if (g.dilation()[1] != 1) {
+            throw new IllegalArgumentException("window rows are contiguous only without width dilation");
+        }
+        int kh = g.kernel()[0];
+        int oh = g.out()[0];
+        int ow = g.out()[1];
+        int sh = g.stride()[0];
+        int sw = g.stride()[1];
+        int dh = g.dilation()[0];
+        int i = 0;
+        for (int oy = 0; oy < oh; oy++) {
+            for (int ox = 0; ox < ow; ox++) {
+                for (int ky = 0; ky < kh; ky++) {
+                    out[i++] = ((oy * sh + ky * dh) * wp + ox * sw) * channels;
+                }
+            }
+        }
+        return i;
+    }
+
+    /**
+     * Row sums of the patch rows that {@link #windowOffsets} describe: {@code sums[p]} is the sum,
+     * as unsigned, of output pixel p's {@code kh} window rows of {@code run} bytes at
+     * {@code src[srcOff + offsets[p*kh + ky]]} (the zero-point correction for asymmetric weights).
+     */
+    public static void windowSums(io.tare.kernels.Kernels kernels, byte[] src, int srcOff, int[] offsets, int kh,
+            int run, int pixels, int[] sums) {
+        for (int p = 0; p < pixels; p++) {
+            int s = 0;
+            for (int ky = 0; ky < kh; ky++) {
+                s += kernels.sumUnsigned(src, srcOff + offsets[p * kh + ky], run);
+            }
+            sums[p] = s;
+        }
+    }
+
+    /**
      * {@link #fromChannelsLast} for bytes without dilation, typed so that each copy is the JIT's
      * inline byte copy rather than the generic {@code System.arraycopy(Object, ...)} call with its
      * type checks (the copies are short: a window row is {@code kw * C} bytes); rows shorter than

@@ -2,7 +2,9 @@ package io.tare.server.engine.quant;
 
 import io.tare.kernels.gemm.Epilogue;
 import io.tare.kernels.gemm.Gemm;
+import io.tare.kernels.KernelTier;
 import io.tare.kernels.gemm.PackedInt8Matrix;
+import io.tare.kernels.gemm.WindowRows;
 import io.tare.kernels.quant.QuantizedRows;
 import io.tare.server.engine.DataType;
 import io.tare.server.engine.EngineException;
@@ -32,10 +34,20 @@ import java.util.Arrays;
  * output is the GEMM's own [pixels, channels] block, written straight into the tensor with the
  * ReLU in the epilogue: the two transposes per layer of the NCHW path are gone.
  *
+ * <p>Implicit im2col: on the native kernel tier the patch rows are not written out at all. The GEMM
+ * gets each output pixel's window-row offsets in the padded channels-last image
+ * ({@link WindowRows}) and gathers the rows in C as it packs A (the AVX2 kernel while widening
+ * them to 16 bits; the other kernels from a 64-row block gathered by plain C), instead of ~6,500
+ * short {@code System.arraycopy} calls per Fashion-MNIST image. Same bytes, same products: the
+ * outputs are bit-identical. {@value #GATHER_PROPERTY}{@code =false} keeps the Java patch rows.
+ *
  * <p>Threads: images of a batch are spread over the workers (each with its own scratch and
  * single-threaded GEMMs); a single image splits its GEMMs by output-channel panels instead.
  */
 final class Int8Conv implements PrepackedOperator {
+    /** {@code false}: patch rows copied by Java even on the native tier (read when the node is compiled). */
+    static final String GATHER_PROPERTY = "tare.engine.conv.gather";
+
     private final Compute compute;
     private final SpatialGeometry geometry;
     private final int group;
@@ -50,6 +62,8 @@ final class Int8Conv implements PrepackedOperator {
     private final boolean nhwcOutput;
     /** Weight zero points need the activation row sums; symmetric weights (the usual) do not. */
     private final boolean needsRowSums;
+    /** The GEMM gathers window rows itself (native tier): no patch-row pass. */
+    private final boolean gather;
 
     private Int8Conv(NodeSetup s, Tensor w, Int8LayerSetup setup) {
         this.compute = s.compute();
@@ -85,6 +99,8 @@ final class Int8Conv implements PrepackedOperator {
             zeroPoints |= m.hasZeroPoints();
         }
         this.needsRowSums = zeroPoints;
+        this.gather = compute.kernels().tier() == KernelTier.NATIVE
+                && !"false".equalsIgnoreCase(System.getProperty(GATHER_PROPERTY, "true"));
     }
 
     static Operator create(NodeSetup s) {
@@ -134,7 +150,13 @@ final class Int8Conv implements PrepackedOperator {
                 byteBlocks[w] = ctx.byteScratch(1 + w, pixels * n);
             }
         }
-        Image image = new Image(xq, cin, in, g, y);
+        // window rows must be contiguous: no dilation along the width
+        int[] offsets = null;
+        if (gather && g.dilation()[1] == 1) {
+            offsets = ctx.intScratch(0, pixels * weightShape[2]);
+            PatchRows.windowOffsets(weightShape[1], PatchRows.paddedWidth(in[1], g), g, offsets);
+        }
+        Image image = new Image(xq, cin, in, g, y, offsets);
         if (workers == 1) {
             for (int img = 0; img < batch; img++) {
                 image.run(img, compute.gemm(), rows[0], floatBlocks[0], byteBlocks[0], padded[0]);
@@ -163,13 +185,17 @@ final class Int8Conv implements PrepackedOperator {
         private final int[] in;
         private final SpatialGeometry.Layout layout;
         private final Tensor y;
+        /** Window-row offsets of every output pixel for the GEMM to gather, or null: patch rows in Java. */
+        private final int[] offsets;
 
-        Image(ActivationSource.QuantizedTensor xq, int cin, int[] in, SpatialGeometry.Layout layout, Tensor y) {
+        Image(ActivationSource.QuantizedTensor xq, int cin, int[] in, SpatialGeometry.Layout layout, Tensor y,
+                int[] offsets) {
             this.xq = xq;
             this.cin = cin;
             this.in = in;
             this.layout = layout;
             this.y = y;
+            this.offsets = offsets;
         }
 
         void run(int img, Gemm gemm, QuantizedRows a, float[] floatBlock, byte[] byteBlock, byte[] padded) {
@@ -178,7 +204,14 @@ final class Int8Conv implements PrepackedOperator {
             int n = weightShape[0] / group;
             int k = a.k();
             for (int g = 0; g < group; g++) {
-                if (nhwcInput) {
+                WindowRows windows = null;
+                if (offsets != null) {
+                    windows = windows(img, g, padded);
+                    if (needsRowSums) {
+                        PatchRows.windowSums(compute.kernels(), windows.src(), windows.srcOff(), offsets, windows.kh(),
+                                windows.run(), pixels, a.rowSums());
+                    }
+                } else if (nhwcInput) {
                     gatherChannelsLast(img, a, padded);
                 } else {
                     int xOff = (img * cin + g * cinG) * in[0] * in[1];
@@ -187,19 +220,19 @@ final class Int8Conv implements PrepackedOperator {
                     PatchRows.fromChannelsLast(padded, cinG, PatchRows.paddedWidth(in[1], layout), layout, a.data(),
                             a.stride());
                 }
-                if (needsRowSums) {
+                if (needsRowSums && windows == null) {
                     int[] sums = a.rowSums();
                     for (int r = 0; r < pixels; r++) {
                         sums[r] = compute.kernels().sumUnsigned(a.data(), r * a.stride(), k);
                     }
                 }
                 if (nhwcOutput) {
-                    gemm.int8Requantize(a, weights[0], y.bytes(), img * pixels * n, n, nhwcEpilogue);
+                    gemm.int8Requantize(a, windows, weights[0], y.bytes(), img * pixels * n, n, nhwcEpilogue);
                     continue;
                 }
                 int base = (img * weightShape[0] + g * n) * pixels;
                 if (byteBlock != null) {
-                    gemm.int8Requantize(a, weights[g], byteBlock, 0, n, epilogues[g]);
+                    gemm.int8Requantize(a, windows, weights[g], byteBlock, 0, n, epilogues[g]);
                     byte[] out = y.bytes();
                     boolean signed = setup.output().dtype() == io.tare.kernels.tensor.DType.INT8;
                     int floor = setup.output().zeroPoint(0);
@@ -208,7 +241,7 @@ final class Int8Conv implements PrepackedOperator {
                                 base + j * pixels);
                     }
                 } else {
-                    gemm.int8(a, weights[g], floatBlock, 0, n, epilogues[g]);
+                    gemm.int8(a, windows, weights[g], floatBlock, 0, n, epilogues[g]);
                     float[] out = y.floats();
                     FusedActivation after = setup.isRelu() || setup.needsPostActivation() ? setup.activation()
                             : FusedActivation.NONE;
@@ -217,6 +250,30 @@ final class Int8Conv implements PrepackedOperator {
                     }
                 }
             }
+        }
+
+        /**
+         * Group {@code g} of image {@code img} as window rows: an unpadded NHWC image in place, anything
+         * else first copied into {@code padded} (channels-last, padding = the stored zero point).
+         */
+        private WindowRows windows(int img, int g, byte[] padded) {
+            int cinG = cin / group;
+            int run = weightShape[3] * cinG;
+            boolean unpadded = PatchRows.paddedHeight(in[0], layout) == in[0]
+                    && PatchRows.paddedWidth(in[1], layout) == in[1];
+            if (nhwcInput) {
+                int xOff = img * in[0] * in[1] * cin;
+                if (xq.flip() == 0 && unpadded) {
+                    return new WindowRows(xq.data(), xOff, offsets, weightShape[2], run);
+                }
+                PatchRows.padChannelsLast(xq.data(), xOff, cin, in[0], in[1], layout, (byte) xq.zeroPoint(), xq.flip(),
+                        padded);
+            } else {
+                int xOff = (img * cin + g * cinG) * in[0] * in[1];
+                PatchRows.paddedChannelsLast(xq.data(), xOff, cinG, in[0], in[1], layout, (byte) xq.zeroPoint(),
+                        xq.flip(), padded);
+            }
+            return new WindowRows(padded, 0, offsets, weightShape[2], run);
         }
 
         /** Patch rows of image {@code img} of an NHWC input (group 1): unfolded in place when unpadded. */
