@@ -253,7 +253,12 @@ public final class ModelCalibration implements AutoCloseable {
                     command.run();
                 }
                 long now = System.nanoTime();
-                if (now - lastEvaluation >= settings.evaluationInterval().toNanos() && evaluationDue(now)) {
+                // the interval bounds how often statistics are merged; the sample that completes the
+                // minimum for a refresh is evaluated at once (waiting let a start-up burst of samples
+                // pile up, and the first guard then ran on 4x the batches it needed)
+                boolean minimumJustReached = c != null && samplesSinceAttempt == settings.minSamples();
+                if ((minimumJustReached || now - lastEvaluation >= settings.evaluationInterval().toNanos())
+                        && evaluationDue(now)) {
                     lastEvaluation = now;
                     // not charged to the sampling budget: evaluation is rate-limited by evaluationDue and
                     // refreshes by minSamples, while the budget bounds the per-request share

@@ -122,13 +122,12 @@ class StaleScalesRefreshTest {
                     (double) afterCorrect / after, snapshot.events(), snapshot.samplesTaken(), snapshot.samplesDropped(),
                     snapshot.samplingCost());
             // The issue asks for the refresh within the first 2,000 requests. The refresh takes a roughly
-            // fixed amount of calibration-thread time (sampling, the guard's ~160 model runs, the rebuild),
-            // so where it lands in the request stream depends on how fast the server answers: on this
-            // 2-core machine, with 4 closed-loop clients taking the CPUs, it landed at #65-#1,618 while
-            // calibrating models ran unfused and at #2,280-#3,207 once unsampled batches ran fused (~2x
-            // faster). RESULTS.md reports the request numbers against the target; the test holds the
-            // server to the first half of the traffic, so that a broken or stalled refresh still fails.
-            assertTrue(firstRefreshed >= 0 && firstRefreshed < IMAGES / 2, "refreshed at request " + firstRefreshed);
+            // fixed amount of calibration-thread time (sampling, the guard, the rebuild), so where it lands
+            // in the request stream depends on how fast the server answers and how much CPU the 4
+            // closed-loop clients leave that thread: #195-#291 on this 2-core machine with the first guard
+            // judged at the minimum of 8 batches, #2,280-#3,207 when it waited for 32 (RESULTS.md). The
+            // test allows 2,500, so that a noisy machine does not fail it while a stalled refresh does.
+            assertTrue(firstRefreshed >= 0 && firstRefreshed < 2500, "refreshed at request " + firstRefreshed);
             double fp32Accuracy = CalibrationFixtures.accuracyFrom(CalibrationFixtures.correctPerImage(
                     "fmnist/cnn/fmnist_rescnn_fp32.onnx", images, labels), firstRefreshed);
             double offlineAccuracy = CalibrationFixtures.accuracyFrom(CalibrationFixtures.correctPerImage(
