@@ -24,11 +24,11 @@ import java.util.Map;
 final class TareInstance implements ModelInstance {
     private final TareModel model;
     private final ActivationSampler sampler;
-    private final Sessions plain = new Sessions();
-    private final Sessions sampled = new Sessions();
+    private final SessionSlot plain = new SessionSlot();
+    private final SessionSlot sampled = new SessionSlot();
 
     /** The session of one engine model, reopened when the model is replaced. */
-    private static final class Sessions {
+    private static final class SessionSlot {
         private LoadedModel model;
         private LoadedModel.ModelSession session;
 
