@@ -103,6 +103,68 @@ class WindowRowsTest {
         }
     }
 
+    /**
+     * The native AVX2 kernel that reads window rows in place from a widened copy of the bytes they
+     * cover (runs of whole k groups, k <= 1024, covered span <= 16384 bytes) against gathered rows on
+     * the scalar tier: every remainder of its 6-row tiles, several panels with a partial last one,
+     * k up to and just past its limit, spans past its limit (the fallback), and the saturation edges
+     * (A all 255 or 0 against B all -128 or 127). Every tier runs the same cases.
+     */
+    @ParameterizedTest
+    @MethodSource("tiers")
+    void int8WindowsInPlaceMatchesScalarAtEdges(Kernels tier) {
+        Random rnd = new Random(79);
+        Kernels ref = Tiers.scalar();
+        Gemm gemm = new Gemm(tier, null);
+        Gemm refGemm = new Gemm(ref, null);
+        // (kh, run): conv-shaped runs, 1x1 runs, k = 1020 (in place) and 1032 (past WIN_MAX_K)
+        int[][] windows = {{3, 48}, {1, 16}, {3, 4}, {2, 96}, {3, 192}, {3, 340}, {3, 344}};
+        int[][] fills = {{-1, -1}, {255, -128}, {255, 127}, {0, 127}};
+        for (int[] wv : windows) {
+            int kh = wv[0], run = wv[1], k = kh * run;
+            for (int m : new int[] {10, 11, 12, 13, 14, 15, 64, 130}) {
+                for (int n : new int[] {16, 49}) {
+                    for (int span : new int[] {3000, 40000}) {
+                        int[] fill = fills[(m + n + span) % fills.length];
+                        byte[] src = new byte[span + run];
+                        rnd.nextBytes(src);
+                        if (fill[0] >= 0) {
+                            java.util.Arrays.fill(src, (byte) fill[0]);
+                        }
+                        int[] offsets = new int[m * kh];
+                        for (int i = 0; i < offsets.length; i++) {
+                            offsets[i] = rnd.nextInt(span - 9);
+                        }
+                        offsets[offsets.length - 1] = span - 9; // the last run ends at the end of src
+                        byte[] b = new byte[k * n];
+                        rnd.nextBytes(b);
+                        if (fill[0] >= 0) {
+                            java.util.Arrays.fill(b, (byte) fill[1]);
+                        }
+                        QuantParams pb = QuantParams.perTensor(DType.INT8, 1f, 0);
+                        PackedInt8Matrix packed = gemm.packInt8(b, 0, k, n, false, pb);
+                        PackedInt8Matrix refPacked = refGemm.packInt8(b, 0, k, n, false, pb);
+                        int kp = packed.kPadded();
+                        byte[] rows = new byte[m * kp];
+                        ref.gatherRows(src, 9, offsets, 0, kh, run, m, rows, 0, kp);
+                        int[] want = new int[m * n];
+                        ref.int8(rows, 0, kp, m, refPacked, 0, refPacked.panels(), want, 0, n);
+                        int[] got = new int[m * n + 3];
+                        java.util.Arrays.fill(got, 0x5a5a5a5a);
+                        tier.int8Windows(new WindowRows(src, 9, offsets, kh, run), 0, m, new byte[m * kp], packed, 0,
+                                packed.panels(), got, 0, n);
+                        String what = tier.tier() + " kh " + kh + " run " + run + " m " + m + " n " + n + " span "
+                                + span + " fill " + java.util.Arrays.toString(fill);
+                        assertArrayEquals(want, java.util.Arrays.copyOf(got, m * n), what);
+                        for (int i = m * n; i < got.length; i++) {
+                            org.junit.jupiter.api.Assertions.assertEquals(0x5a5a5a5a, got[i], what + ": wrote past C");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("tiers")
     void gatherChecksBounds(Kernels tier) {
