@@ -365,27 +365,49 @@ __attribute__((target("avx2"))) static void int8_avx2_blocked(const uint8_t *a, 
  * No B_OFFSET and no row sums here: the accumulators add with VPADDD, which measured as fast as
  * VPADDQ for this loop (Zen 3, 138-151 us per Fashion-MNIST image either way), and int32 adds wrap
  * exactly like the scalar reference's int arithmetic.
- * Takes the call only when every window row is whole k groups (run % 4 == 0, so a k group never
- * straddles two window rows and k == kp), k <= WIN_MAX_K and the covered bytes <= WIN_MAX_SPAN;
- * returns 0 otherwise and the caller uses int8_avx2_blocked.
+ * A window row whose length is odd (the first layer of a CNN: 3 x 1 channel) is read as `rp` =
+ * run + 1 elements, the extra one (the next byte of the image, or a zero past the span) meeting a
+ * zero row of B, so it adds nothing. B is then widened run by run (widen_b_runs) instead of in
+ * whole k groups, since a k group of the packed panel may straddle two window rows.
+ * Takes the call when kh * rp <= WIN_MAX_K and the covered bytes < WIN_MAX_SPAN; returns 0
+ * otherwise and the caller uses int8_avx2_blocked.
  */
 #define WIN_MAX_K 1024
 #define WIN_MAX_SPAN 16384
 
+/* One panel of B in K2 order (as widen_b_k2, no offset) for window rows of `run` k each, each
+ * followed by rp - run zero rows: window row t's pair q holds k = t * run + 2q, 2q + 1 (zero where
+ * 2q + h >= run). Reads B k by k from its K4 groups; only for runs that are not whole groups
+ * (a first layer's 3 x 1 channel), where B is a few hundred bytes. */
+static void widen_b_runs(const int8_t *pb, int kh, int run, int rp, int16_t *bw) {
+    for (int t = 0; t < kh; t++) {
+        for (int q = 0; q < rp / 2; q++) {
+            int16_t *d = bw + ((size_t) t * rp / 2 + q) * 32;
+            for (int j = 0; j < NR; j++) {
+                for (int h = 0; h < 2; h++) {
+                    int kk = 2 * q + h;
+                    int k = t * run + kk;
+                    d[j * 2 + h] = kk < run ? pb[(k / 4) * 64 + j * 4 + k % 4] : 0;
+                }
+            }
+        }
+    }
+}
+
 __attribute__((target("avx2"), always_inline)) static inline void avx2_window_tile(int rows, const int16_t *img,
-        const int32_t *off, int kh, int run, const int16_t *bw, int32_t *c, int ldc, int valid) {
+        const int32_t *off, int kh, int rp, const int16_t *bw, int32_t *c, int ldc, int valid) {
     __m256i acc[MR][2];
     for (int r = 0; r < rows; r++) {
         acc[r][0] = _mm256_setzero_si256();
         acc[r][1] = _mm256_setzero_si256();
     }
-    int pairs = run / 2;
+    int pairs = rp / 2;
     for (int t = 0; t < kh; t++) {
         const int16_t *ap[MR];
         for (int r = 0; r < rows; r++) {
             ap[r] = img + off[r * kh + t];
         }
-        const int16_t *bt = bw + (size_t) t * run * NR;
+        const int16_t *bt = bw + (size_t) t * rp * NR;
         for (int q = 0; q < pairs; q++) {
             __m256i b0 = _mm256_loadu_si256((const __m256i *) (bt + q * 32));
             __m256i b1 = _mm256_loadu_si256((const __m256i *) (bt + q * 32 + 16));
@@ -404,13 +426,14 @@ __attribute__((target("avx2"), always_inline)) static inline void avx2_window_ti
 }
 
 #define AVX2_WINDOW_ROWS(R)                                                                                  \
-    avx2_window_tile(R, img, w->off + (size_t) i * kh, kh, run, bw, cp + (size_t) i * ldc, ldc, valid)
+    avx2_window_tile(R, img, w->off + (size_t) i * kh, kh, rp, bw, cp + (size_t) i * ldc, ldc, valid)
 
 __attribute__((target("avx2"))) static int int8_avx2_windows(const windows *w, int m, int kp, const int8_t *b,
         int panels, int nvalid, int32_t *c, int ldc) {
     int kh = w->kh;
     int run = w->run;
-    if (run % 4 != 0 || kh * run != kp || kp > WIN_MAX_K) {
+    int rp = (run + 1) & ~1;
+    if (kh * rp > WIN_MAX_K) {
         return 0;
     }
     int lo = w->off[0];
@@ -421,7 +444,7 @@ __attribute__((target("avx2"))) static int int8_avx2_windows(const windows *w, i
         hi = o > hi ? o : hi;
     }
     int span = hi + run - lo;
-    if (span > WIN_MAX_SPAN) {
+    if (span + (rp - run) > WIN_MAX_SPAN) {
         return 0;
     }
     int16_t wide[WIN_MAX_SPAN] __attribute__((aligned(32)));
@@ -434,9 +457,17 @@ __attribute__((target("avx2"))) static int int8_avx2_windows(const windows *w, i
     for (; k < span; k++) {
         wide[k] = s[k];
     }
+    if (rp > run) {
+        wide[span] = 0; /* read by the last window's padded element */
+    }
     const int16_t *img = wide - lo; /* img + off = the widened byte at src + off */
     for (int p = 0; p < panels; p++) {
-        widen_b_k2(b + (size_t) p * kp * NR, kp / 4, bw, 0);
+        const int8_t *pb = b + (size_t) p * kp * NR;
+        if (run % 4 == 0) {
+            widen_b_k2(pb, kp / 4, bw, 0); /* window rows are whole k groups: k == kp == kh * rp */
+        } else {
+            widen_b_runs(pb, kh, run, rp, bw);
+        }
         int valid = valid_cols(nvalid, p);
         int32_t *cp = c + p * NR;
         int i = 0;
@@ -691,6 +722,66 @@ void tare_int8_windows(const uint8_t *src, const int32_t *off, int kh, int run, 
     }
     tare_gather_rows(src, off, kh, run, m, work, kp);
     tare_int8(work, kp, m, kp, b, panels, nvalid, c, ldc, isa);
+}
+
+/* ---------- Requantizing epilogue (AVX2, every native ISA: the int32 block comes from any kernel) ---------- */
+
+/* One vector of tare_requantize_flat; returns the 8 results as int32 (low byte = the output byte). */
+__attribute__((target("avx2"), always_inline)) static inline __m256i requantize8(__m256i raw, __m256i corr, __m256 mul,
+        __m256 add, __m256 inv, __m256 lower, __m256 upper, __m256 zero_point) {
+    const __m256 magic = _mm256_set1_ps(12582912.0f);
+    __m256 v = _mm256_cvtepi32_ps(_mm256_add_epi32(raw, corr));
+    v = _mm256_mul_ps(_mm256_add_ps(_mm256_mul_ps(v, mul), add), inv);
+    /* the bound first: MAXPS/MINPS return their second operand when one is NaN, so NaN stays NaN as in
+     * Java's Math.max/min (and the sign of a zero does not matter: it is rounded to +0 next) */
+    v = _mm256_min_ps(upper, _mm256_max_ps(lower, v));
+    v = _mm256_add_ps(_mm256_sub_ps(_mm256_add_ps(v, magic), magic), zero_point);
+    return _mm256_cvttps_epi32(v); /* NaN -> 0x80000000, low byte 0: Java's (byte) (int) NaN */
+}
+
+/*
+ * Kernels.requantizeFlat in C: c[e] = (byte) (int) (rint(min(max(((raw[e] + corr[e]) * mul[e] + add[e])
+ * * inv, lower), upper)) + zero_point), rint half to even by the 1.5 * 2^23 trick, float arithmetic in
+ * Java's order. Bit-identical to the Java loop: IEEE single operations in the same order, and no
+ * contraction into FMA is possible (the target has no FMA). len may be anything; the tail goes
+ * through the same vector code from a zero-padded copy.
+ */
+__attribute__((target("avx2"))) void tare_requantize_flat(const int32_t *raw, const int32_t *corr, const float *mul,
+        const float *add, int len, float inv, float lower, float upper, float zero_point, uint8_t *c) {
+    const __m256 vinv = _mm256_set1_ps(inv);
+    const __m256 vlower = _mm256_set1_ps(lower);
+    const __m256 vupper = _mm256_set1_ps(upper);
+    const __m256 vz = _mm256_set1_ps(zero_point);
+    const __m256i low_bytes = _mm256_set1_epi32(0xFF);
+    int e = 0;
+    for (; e + 16 <= len; e += 16) {
+        __m256i q0 = requantize8(_mm256_loadu_si256((const __m256i *) (raw + e)),
+                _mm256_loadu_si256((const __m256i *) (corr + e)), _mm256_loadu_ps(mul + e), _mm256_loadu_ps(add + e),
+                vinv, vlower, vupper, vz);
+        __m256i q1 = requantize8(_mm256_loadu_si256((const __m256i *) (raw + e + 8)),
+                _mm256_loadu_si256((const __m256i *) (corr + e + 8)), _mm256_loadu_ps(mul + e + 8),
+                _mm256_loadu_ps(add + e + 8), vinv, vlower, vupper, vz);
+        /* low bytes of 16 int32 in order: mask, then two unsigned packs that cannot saturate */
+        __m256i w = _mm256_packus_epi32(_mm256_and_si256(q0, low_bytes), _mm256_and_si256(q1, low_bytes));
+        w = _mm256_permute4x64_epi64(w, 0xD8);
+        __m128i b = _mm_packus_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
+        _mm_storeu_si128((__m128i *) (c + e), b);
+    }
+    for (; e < len; e += 8) {
+        int n = len - e < 8 ? len - e : 8;
+        int32_t r[8] = {0}, k[8] = {0}, out[8];
+        float m[8] = {0}, a[8] = {0};
+        memcpy(r, raw + e, sizeof(int32_t) * n);
+        memcpy(k, corr + e, sizeof(int32_t) * n);
+        memcpy(m, mul + e, sizeof(float) * n);
+        memcpy(a, add + e, sizeof(float) * n);
+        __m256i q = requantize8(_mm256_loadu_si256((const __m256i *) r), _mm256_loadu_si256((const __m256i *) k),
+                _mm256_loadu_ps(m), _mm256_loadu_ps(a), vinv, vlower, vupper, vz);
+        _mm256_storeu_si256((__m256i *) out, q);
+        for (int i = 0; i < n; i++) {
+            c[e + i] = (uint8_t) out[i];
+        }
+    }
 }
 
 /* ---------- W8A32 (AVX2 + FMA): FP32 A times the same packed s8 panels, converted in registers ---------- */

@@ -117,6 +117,31 @@ public interface Kernels {
     }
 
     /**
+     * The flat requantizing epilogue of convolution-shaped INT8 GEMMs (per-element terms, see
+     * {@link io.tare.kernels.gemm.Gemm#int8Requantize}): for {@code e} in {@code [0, len)},
+     * {@code v = min(max(((raw[e] + corr[e]) * mul[e] + add[e]) * inv, lower), upper)} (the int sum
+     * wraps, then everything in float, in this order, no fused multiply-add), then
+     * {@code c[cOff + e] = (byte) (int) (rint(v) + zeroPoint)} with rint half to even; NaN gives byte 0
+     * (Java's {@code (int) NaN}). {@code lower} and {@code upper} are the output type's range less the
+     * zero point ({@code lower} raised to 0 for a ReLU). {@code work} is scratch of at least
+     * {@code len} floats that a tier may use. Every tier writes identical bytes; this default is the
+     * reference the native tier is tested against.
+     */
+    default void requantizeFlat(int[] raw, int[] corr, float[] mul, float[] add, int len, float inv, float lower,
+            float upper, float zeroPoint, float[] work, byte[] c, int cOff) {
+        // 1.5 * 2^23 (EpilogueWriter.MAGIC): (v + magic) - magic rounds half to even for |v| <= 2^22,
+        // and v is clamped far inside that. Two loops, so that C2 vectorizes the float one.
+        final float magic = 12582912f;
+        for (int e = 0; e < len; e++) {
+            float v = Math.min(Math.max(((raw[e] + corr[e]) * mul[e] + add[e]) * inv, lower), upper);
+            work[e] = ((v + magic) - magic) + zeroPoint;
+        }
+        for (int e = 0; e < len; e++) {
+            c[cOff + e] = (byte) (int) work[e];
+        }
+    }
+
+    /**
      * FP32 activations times packed signed INT8 weights with no scale applied:
      * {@code C[i, j] = sum_k A[i, k] * (float) B'[k, j]}. Output placement as in {@link #sgemm}.
      */

@@ -229,8 +229,8 @@ public final class Gemm {
         }
         int8Blocks(a, windows, b, (raw, lds, rows, i0, j0, j1, s) -> {
             if (TiledRequantization.applies(lds, rows, i0, a, j0, j1, b, ep, ldc)) {
-                TiledRequantization.apply(raw, rows, i0, a, j0, j1, b, ep, s.tiledWork(ROW_BLOCK * (j1 - j0)), c,
-                        cOff);
+                TiledRequantization.apply(kernels, raw, rows, i0, a, j0, j1, b, ep, s.tiledWork(ROW_BLOCK * (j1 - j0)),
+                        c, cOff);
             } else {
                 EpilogueWriter.int8ToInt8(raw, lds, rows, i0, a, j0, j1, b, ep, kernels, s.row(b.n()),
                         s.multipliers(b.n()), c, cOff, ldc);

@@ -1,5 +1,6 @@
 package io.tare.kernels.gemm;
 
+import io.tare.kernels.Kernels;
 import io.tare.kernels.quant.QuantizedRows;
 
 /**
@@ -13,7 +14,8 @@ import io.tare.kernels.quant.QuantizedRows;
  * <p>Same arithmetic, in the same order and precision, as the per-row path: {@code v = (raw +
  * int32Bias[j] - za * colSum[j]) * (sa * sb[j]) + bias[j]}, ReLU, then
  * {@code saturate(rint(v * (1 / sy)) + zy)}; results are bit-identical (tested). GELU and weight
- * zero points stay on the per-row path.
+ * zero points stay on the per-row path. The loop itself is the tier's
+ * ({@link Kernels#requantizeFlat}: Java by default, C on the native tier).
  *
  * <p>The tiled terms are kept on the {@link Epilogue} (one per layer) for the last (matrix,
  * activation scale, zero point, columns) it met, so that a layer tiles them once however many
@@ -87,8 +89,8 @@ final class TiledRequantization {
      * {@code c[cOff + rowBase * n ...]}, contiguous too; {@link #applies} must have said yes.
      * {@code work} is caller-owned scratch of at least {@code rows * n} floats.
      */
-    static void apply(int[] raw, int rows, int rowBase, QuantizedRows a, int j0, int j1, PackedInt8Matrix b,
-            Epilogue ep, float[] work, byte[] c, int cOff) {
+    static void apply(Kernels kernels, int[] raw, int rows, int rowBase, QuantizedRows a, int j0, int j1,
+            PackedInt8Matrix b, Epilogue ep, float[] work, byte[] c, int cOff) {
         int n = j1 - j0;
         float sa = a.scale(rowBase);
         int za = a.zeroPoint(rowBase);
@@ -97,27 +99,14 @@ final class TiledRequantization {
             t = Terms.of(b, sa, za, j0, j1, ep);
             ep.tiledTerms(t);
         }
-        int len = rows * n;
-        int[] corr = t.correction();
-        float[] mul = t.multiplier();
-        float[] add = t.bias();
-        float[] f = work;
-        float inv = ep.outputInverseScale();
         int zy = ep.output().zeroPoint(0);
         float lo = ep.output().dtype().qmin() - zy;
         float hi = ep.output().dtype().qmax() - zy;
-        float z = zy;
         // With 0 < inv < inf, max(v, 0) * inv clamped below at lo equals v * inv clamped below at
         // max(lo, 0), signed zeros and NaN included: one max instead of two (Java's float max and
         // min cost several instructions each, more than the rest of the loop).
         float lower = ep.activation() == Activation.RELU ? Math.max(lo, 0f) : lo;
-        for (int e = 0; e < len; e++) {
-            float v = Math.min(Math.max(((raw[e] + corr[e]) * mul[e] + add[e]) * inv, lower), hi);
-            f[e] = ((v + EpilogueWriter.MAGIC) - EpilogueWriter.MAGIC) + z;
-        }
-        int out = cOff + rowBase * n;
-        for (int e = 0; e < len; e++) {
-            c[out + e] = (byte) (int) f[e];
-        }
+        kernels.requantizeFlat(raw, t.correction(), t.multiplier(), t.bias(), rows * n, ep.outputInverseScale(), lower,
+                hi, zy, work, c, cOff + rowBase * n);
     }
 }

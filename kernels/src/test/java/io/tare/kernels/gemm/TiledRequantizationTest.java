@@ -1,5 +1,6 @@
 package io.tare.kernels.gemm;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -156,6 +157,66 @@ class TiledRequantizationTest {
                     float q = (float) Math.rint(values[j]);
                     byte expected = (byte) Math.max(type.qmin(), Math.min(type.qmax(), q + zy));
                     assertEquals(expected, c[j], type + " zp " + zy + " value " + values[j]);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link Kernels#requantizeFlat} of every tier against the scalar tier's (the Java reference),
+     * byte for byte, at the tail sizes: int sums that wrap, exact ties (.5 before rounding), values
+     * far past both ends of the output range (saturation), ReLU and plain lower bounds, both output
+     * types, and NaN, infinities and signed zeros in the terms. Bytes around the output stay as they were.
+     */
+    @ParameterizedTest
+    @MethodSource("tiers")
+    void requantizeFlatMatchesTheReferenceAtTailsAndEdges(Kernels tier) {
+        Random rnd = new Random(45);
+        Kernels ref = Tiers.scalar();
+        float[] specials = {0f, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 1e30f, -1e30f, 0.5f};
+        // {lower, upper, zero point}: uint8 with ReLU, uint8 zp 128, int8 zp -5
+        float[][] ranges = {{0f, 252f, 3f}, {-128f, 127f, 128f}, {-123f, 132f, -5f}};
+        for (int len : Tiers.TAIL_SIZES) {
+            for (float[] range : ranges) {
+                for (int mode = 0; mode < 3; mode++) {
+                    int[] raw = new int[len];
+                    int[] corr = new int[len];
+                    float[] mul = new float[len];
+                    float[] add = new float[len];
+                    float inv = 1f / 0.05f;
+                    for (int e = 0; e < len; e++) {
+                        switch (mode) {
+                            case 0 -> { // realistic: GEMM sums, small multipliers, wrapping corrections now and then
+                                raw[e] = rnd.nextInt(400_001) - 200_000;
+                                corr[e] = rnd.nextInt(10) == 0 ? rnd.nextInt() : rnd.nextInt(2001) - 1000;
+                                mul[e] = 1e-5f + rnd.nextFloat() * 1e-3f;
+                                add[e] = (float) rnd.nextGaussian();
+                            }
+                            case 1 -> { // exact ties and saturation: v = r + 0.5 with inv = 1
+                                raw[e] = rnd.nextInt(801) - 400;
+                                corr[e] = rnd.nextInt(3) - 1;
+                                mul[e] = 1f;
+                                add[e] = rnd.nextBoolean() ? 0.5f : -0.5f;
+                            }
+                            default -> { // specials in the terms
+                                raw[e] = rnd.nextInt();
+                                corr[e] = rnd.nextInt();
+                                mul[e] = rnd.nextBoolean() ? specials[rnd.nextInt(specials.length)] : rnd.nextFloat();
+                                add[e] = rnd.nextBoolean() ? specials[rnd.nextInt(specials.length)] : 0f;
+                            }
+                        }
+                    }
+                    float useInv = mode == 1 ? 1f : inv;
+                    byte[] want = new byte[len + 9];
+                    byte[] got = new byte[len + 9];
+                    rnd.nextBytes(want);
+                    System.arraycopy(want, 0, got, 0, want.length);
+                    ref.requantizeFlat(raw, corr, mul, add, len, useInv, range[0], range[1], range[2], new float[len],
+                            want, 4);
+                    tier.requantizeFlat(raw, corr, mul, add, len, useInv, range[0], range[1], range[2], new float[len],
+                            got, 4);
+                    assertArrayEquals(want, got, tier.tier() + " len " + len + " range "
+                            + java.util.Arrays.toString(range) + " mode " + mode);
                 }
             }
         }

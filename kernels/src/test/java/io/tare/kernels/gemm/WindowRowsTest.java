@@ -105,7 +105,7 @@ class WindowRowsTest {
 
     /**
      * The native AVX2 kernel that reads window rows in place from a widened copy of the bytes they
-     * cover (runs of whole k groups, k <= 1024, covered span <= 16384 bytes) against gathered rows on
+     * cover (k <= 1024 with odd runs padded by one, covered span <= 16384 bytes) against gathered rows on
      * the scalar tier: every remainder of its 6-row tiles, several panels with a partial last one,
      * k up to and just past its limit, spans past its limit (the fallback), and the saturation edges
      * (A all 255 or 0 against B all -128 or 127). Every tier runs the same cases.
@@ -117,8 +117,10 @@ class WindowRowsTest {
         Kernels ref = Tiers.scalar();
         Gemm gemm = new Gemm(tier, null);
         Gemm refGemm = new Gemm(ref, null);
-        // (kh, run): conv-shaped runs, 1x1 runs, k = 1020 (in place) and 1032 (past WIN_MAX_K)
-        int[][] windows = {{3, 48}, {1, 16}, {3, 4}, {2, 96}, {3, 192}, {3, 340}, {3, 344}};
+        // (kh, run): conv-shaped runs, 1x1 runs, k = 1020 (in place) and 1032 (past WIN_MAX_K); runs that
+        // are not whole k groups (a first layer's 3 x 1 channel, odd runs padded by one, a run of 1)
+        int[][] windows = {{3, 48}, {1, 16}, {3, 4}, {2, 96}, {3, 192}, {3, 340}, {3, 344}, {3, 3}, {3, 5}, {2, 10},
+                {1, 1}, {3, 341}};
         int[][] fills = {{-1, -1}, {255, -128}, {255, 127}, {0, 127}};
         for (int[] wv : windows) {
             int kh = wv[0], run = wv[1], k = kh * run;
