@@ -19,8 +19,14 @@ import java.util.Map;
  * @param int4Block      block length of INT4 weights along the input axis (32 or 128 usually)
  * @param inputMeans     per activation, the mean of each input channel over the calibration data,
  *                       for bias correction; empty when bias correction is off
+ * @param quantizeStream false: only the inputs of {@code int8Layers} get Q/DQ and every other reader
+ *                       keeps the float value (what {@code tare quantize} writes); true: every
+ *                       activation in {@code activations} gets Q/DQ where it is produced and every
+ *                       reader reads the dequantized value, as in PyTorch's INT8 exports, so that
+ *                       the tensors between quantized ops can stay 8-bit in the engine
  */
 public record ExportPlan(List<QuantizableLayer> int8Layers, List<QuantizableLayer> int4Layers,
                          Map<String, ScaleZeroPoint> activations, ActivationEncoding encoding, boolean perChannel,
-                         int weightBits, int int4Block, Map<String, double[]> inputMeans) {
+                         int weightBits, int int4Block, Map<String, double[]> inputMeans,
+                         boolean quantizeStream) {
 }

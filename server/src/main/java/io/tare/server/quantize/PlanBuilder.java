@@ -44,14 +44,14 @@ final class PlanBuilder {
             }
             (int4Block > 0 && l.isMatrixProduct() ? int4 : int8).add(l);
         }
-        return new ExportPlan(int8, int4, activations, encoding, perChannel, weightBits, int4Block, inputMeans);
+        return new ExportPlan(int8, int4, activations, encoding, perChannel, weightBits, int4Block, inputMeans, false);
     }
 
     /** Only {@code layer} quantized. */
     ExportPlan only(QuantizableLayer layer) {
         boolean four = int4Block > 0 && layer.isMatrixProduct();
         return new ExportPlan(four ? List.of() : List.of(layer), four ? List.of(layer) : List.of(), activations, encoding,
-                perChannel, weightBits, int4Block, inputMeans);
+                perChannel, weightBits, int4Block, inputMeans, false);
     }
 
     List<QuantizableLayer> layers() {

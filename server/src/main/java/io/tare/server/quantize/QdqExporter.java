@@ -26,7 +26,8 @@ import java.util.Set;
  *   b_int32 ─DequantizeLinear(s_x·s_w[c], 0)─────┘
  * </pre>
  * One Q/DQ pair per activation, shared by every quantized layer reading it; other readers of the
- * activation keep the float value. Weight-only INT4 layers get a blocked {@code DequantizeLinear}
+ * activation keep the float value, unless the plan quantizes the whole stream
+ * ({@link ExportPlan#quantizeStream()}). Weight-only INT4 layers get a blocked {@code DequantizeLinear}
  * (opset 21) of a packed INT4 weight and keep float activations. Initializers left unread are
  * dropped. The exporter never runs the model; {@link OrtModelRunner} checks the result.
  */
@@ -80,6 +81,9 @@ public final class QdqExporter {
             }
             quantizedActivations.add(l.activation());
         }
+        if (plan.quantizeStream()) {
+            quantizedActivations.addAll(plan.activations().keySet());
+        }
         for (QuantizableLayer l : plan.int4Layers()) {
             if (!l.isMatrixProduct()) {
                 throw new QuantizeException("weight-only INT4 applies to Gemm/MatMul, not " + l.opType() + " " + l.name());
@@ -106,7 +110,7 @@ public final class QdqExporter {
             } else if (l4 != null) {
                 nodes.add(int4Layer(n, l4, plan, inits, newInits, nodes, weights));
             } else {
-                nodes.add(n);
+                nodes.add(plan.quantizeStream() ? readingDequantized(n, dequantized) : n);
             }
             for (String out : n.getOutputList()) {
                 if (quantizedActivations.contains(out) && !dequantized.containsKey(out)) {
@@ -152,6 +156,12 @@ public final class QdqExporter {
         nodes.add(node("QuantizeLinear", x + "_QuantizeLinear", List.of(x, scale, zp), q, null));
         nodes.add(node("DequantizeLinear", x + "_DequantizeLinear", List.of(q, scale, zp), dq, null));
         dequantized.put(x, dq);
+    }
+
+    /** {@code n} reading the dequantized value of every input that has one. */
+    private static NodeProto readingDequantized(NodeProto n, Map<String, String> dequantized) {
+        List<String> inputs = n.getInputList().stream().map(x -> dequantized.getOrDefault(x, x)).toList();
+        return inputs.equals(n.getInputList()) ? n : n.toBuilder().clearInput().addAllInput(inputs).build();
     }
 
     private static NodeProto int8Layer(NodeProto n, QuantizableLayer l, ExportPlan plan, Map<String, TensorProto> inits,

@@ -142,16 +142,9 @@ final class TareModel implements BackendModel, ScaleTarget, Calibratable, Respon
             throw new IllegalArgumentException("scale table version " + table.version() + " is not newer than "
                     + current.table().version());
         }
-        if (builder.updatableInPlace(current.model())) {
-            current.model().updateScaleTable(table);
-            if (current.sampled() != null) {
-                current.sampled().updateScaleTable(table);
-            }
-            serving.set(new Serving(current.model(), current.sampled(), table));
-        } else {
-            // a rebuild: instances open sessions on the new models at their next batch
-            serving.set(build(table));
-        }
+        // instances open sessions on the new models at their next batch; a batch in flight finishes
+        // on the models it started with
+        serving.set(build(table));
     }
 
     @Override

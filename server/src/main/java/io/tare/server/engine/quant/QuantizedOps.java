@@ -12,5 +12,6 @@ public final class QuantizedOps {
         IntegerMatMulOps.register(r);
         IntegerConvOps.register(r);
         Int8LinearOps.register(r);
+        TapPoint.register(r);
     }
 }
