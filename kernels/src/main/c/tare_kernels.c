@@ -784,6 +784,62 @@ __attribute__((target("avx2"))) void tare_requantize_flat(const int32_t *raw, co
     }
 }
 
+/* ---------- Quantized residual add (AVX2): Kernels.addQuantized ---------- */
+
+/* 8 stored bytes -> (q - z) * s as floats, q read as int8 (is_signed) or uint8. */
+__attribute__((target("avx2"), always_inline)) static inline __m256 dequantize8(const uint8_t *p, int is_signed,
+        __m256i z, __m256 s) {
+    __m128i x = _mm_loadl_epi64((const __m128i *) p);
+    __m256i q = is_signed ? _mm256_cvtepi8_epi32(x) : _mm256_cvtepu8_epi32(x);
+    return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(q, z)), s);
+}
+
+/*
+ * y[i] = saturate(rint((act((a - za) * sa + (b - zb) * sb)) / sy) + zy): the Java reference's
+ * operations in the same order in single precision (the int difference converted to float, a
+ * division, not a multiplication by 1 / sy), so the bytes are identical; NaN rounds to 0 as in
+ * ScalarKernels.quantizeOne. The tail goes through the same code from a zero-padded copy.
+ */
+__attribute__((target("avx2"))) void tare_add_quantized(const uint8_t *a, int a_signed, float sa, int za,
+        const uint8_t *b, int b_signed, float sb, int zb, int relu, float sy, int zy, int qmin, int qmax, int n,
+        uint8_t *y) {
+    const __m256 vsa = _mm256_set1_ps(sa), vsb = _mm256_set1_ps(sb), vsy = _mm256_set1_ps(sy);
+    const __m256i vza = _mm256_set1_epi32(za), vzb = _mm256_set1_epi32(zb);
+    const __m256 vzy = _mm256_set1_ps((float) zy);
+    const __m256 lo = _mm256_set1_ps((float) qmin), hi = _mm256_set1_ps((float) qmax);
+    const __m256 zero = _mm256_setzero_ps();
+    const __m256i low_bytes = _mm256_set1_epi32(0xFF);
+    for (int i = 0; i < n; i += 8) {
+        uint8_t ta[8] = {0}, tb[8] = {0};
+        const uint8_t *pa = a + i, *pb = b + i;
+        int len = n - i < 8 ? n - i : 8;
+        if (len < 8) {
+            memcpy(ta, pa, len);
+            memcpy(tb, pb, len);
+            pa = ta;
+            pb = tb;
+        }
+        __m256 v = _mm256_add_ps(dequantize8(pa, a_signed, vza, vsa), dequantize8(pb, b_signed, vzb, vsb));
+        if (relu) {
+            v = _mm256_max_ps(zero, v); /* NaN stays NaN, as Math.max */
+        }
+        v = _mm256_div_ps(v, vsy);
+        __m256 r = _mm256_and_ps(_mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC),
+                _mm256_cmp_ps(v, v, _CMP_ORD_Q)); /* NaN -> 0 */
+        r = _mm256_max_ps(lo, _mm256_min_ps(hi, _mm256_add_ps(r, vzy)));
+        __m256i q = _mm256_and_si256(_mm256_cvttps_epi32(r), low_bytes);
+        __m128i w = _mm_packus_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+        w = _mm_packus_epi16(w, w);
+        if (len == 8) {
+            _mm_storel_epi64((__m128i *) (y + i), w);
+        } else {
+            uint8_t out[16];
+            _mm_storeu_si128((__m128i *) out, w);
+            memcpy(y + i, out, len);
+        }
+    }
+}
+
 /* ---------- W8A32 (AVX2 + FMA): FP32 A times the same packed s8 panels, converted in registers ---------- */
 
 /* acc[q] holds columns 2q (low lane) and 2q+1 (high lane) as 4 k-phase partials each. */

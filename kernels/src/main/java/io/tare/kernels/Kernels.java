@@ -3,6 +3,7 @@ package io.tare.kernels;
 import io.tare.kernels.gemm.PackedFloatMatrix;
 import io.tare.kernels.gemm.PackedInt8Matrix;
 import io.tare.kernels.tensor.DType;
+import io.tare.kernels.tensor.QuantParams;
 
 /**
  * The narrow interface every compute tier implements: element-wise quantization and the GEMM
@@ -52,6 +53,29 @@ public interface Kernels {
      * that the negative side underflows towards 0 (|GELU| < 1e-37). NaN stays NaN.
      */
     void gelu(float[] x, int off, int n);
+
+    /**
+     * The residual join of a quantized network, element by element over 8-bit tensors:
+     * {@code y[i] = Q(act(DQ(a[i]) + DQ(b[i])))} with ONNX DequantizeLinear for each input
+     * ({@code (q - z) * s}, as {@link #dequantize}), one float add, {@code max(v, 0)} when
+     * {@code relu}, and ONNX QuantizeLinear ({@link #quantize}'s division, rounding and saturation;
+     * NaN gives the zero point). All three parameter sets per tensor and 8-bit. Every tier writes
+     * identical bytes; this default is the reference.
+     */
+    default void addQuantized(byte[] a, int aOff, QuantParams pa, byte[] b, int bOff, QuantParams pb, boolean relu,
+            QuantParams py, byte[] y, int yOff, int n) {
+        DType ta = pa.dtype();
+        DType tb = pb.dtype();
+        float sa = pa.scale(0);
+        float sb = pb.scale(0);
+        int za = pa.zeroPoint(0);
+        int zb = pb.zeroPoint(0);
+        for (int i = 0; i < n; i++) {
+            float v = (ta.fromByte(a[aOff + i]) - za) * sa + (tb.fromByte(b[bOff + i]) - zb) * sb;
+            y[yOff + i] = (byte) io.tare.kernels.scalar.ScalarKernels.quantizeOne(relu ? Math.max(v, 0f) : v,
+                    py.scale(0), py.zeroPoint(0), py.dtype());
+        }
+    }
 
     // ---- GEMM block primitives: C[0..m, panels) over packed B ----
 

@@ -6,6 +6,7 @@ import io.tare.kernels.Kernels;
 import io.tare.kernels.gemm.PackedFloatMatrix;
 import io.tare.kernels.gemm.PackedInt8Matrix;
 import io.tare.kernels.tensor.DType;
+import io.tare.kernels.tensor.QuantParams;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -40,6 +41,7 @@ public final class NativeKernels implements Kernels {
     private final MethodHandle gather;
     private final MethodHandle int8Windows;
     private final MethodHandle requantizeFlat;
+    private final MethodHandle addQuantized;
     private final int isa;
 
     private NativeKernels(Kernels delegate, Loaded lib) {
@@ -49,6 +51,7 @@ public final class NativeKernels implements Kernels {
         this.gather = lib.gather;
         this.int8Windows = lib.int8Windows;
         this.requantizeFlat = lib.requantizeFlat;
+        this.addQuantized = lib.addQuantized;
         this.isa = lib.isa;
     }
 
@@ -233,6 +236,33 @@ public final class NativeKernels implements Kernels {
         }
     }
 
+    /** {@code tare_add_quantized}: the reference's float operations in AVX2, 8 elements a step (identical bytes). */
+    @Override
+    public void addQuantized(byte[] a, int aOff, QuantParams pa, byte[] b, int bOff, QuantParams pb, boolean relu,
+            QuantParams py, byte[] y, int yOff, int n) {
+        if (n == 0) {
+            return;
+        }
+        java.util.Objects.checkFromIndexSize(aOff, n, a.length);
+        java.util.Objects.checkFromIndexSize(bOff, n, b.length);
+        java.util.Objects.checkFromIndexSize(yOff, n, y.length);
+        try {
+            addQuantized.invokeExact(MemorySegment.ofArray(a).asSlice(aOff), signed(pa), pa.scale(0), pa.zeroPoint(0),
+                    MemorySegment.ofArray(b).asSlice(bOff), signed(pb), pb.scale(0), pb.zeroPoint(0), relu ? 1 : 0,
+                    py.scale(0), py.zeroPoint(0), py.dtype().qmin(), py.dtype().qmax(), n,
+                    MemorySegment.ofArray(y).asSlice(yOff));
+        } catch (Throwable t) {
+            throw new IllegalStateException("native quantized add failed", t);
+        }
+    }
+
+    private static int signed(QuantParams p) {
+        if (p.dtype() != DType.INT8 && p.dtype() != DType.UINT8) {
+            throw new IllegalArgumentException("8-bit parameters needed, got " + p.dtype());
+        }
+        return p.dtype() == DType.INT8 ? 1 : 0;
+    }
+
     /**
      * The C side trusts the offsets: {@code count} of them from {@code offOff}, each starting a run of
      * {@code run} bytes inside {@code src} past {@code srcOff}, checked here through their minimum and
@@ -254,7 +284,7 @@ public final class NativeKernels implements Kernels {
 
     /** The library, bound once per JVM; {@code failure} says why not. */
     private record Loaded(MethodHandle int8, MethodHandle w8a32, MethodHandle gather, MethodHandle int8Windows,
-            MethodHandle requantizeFlat, int isa, String failure) {
+            MethodHandle requantizeFlat, MethodHandle addQuantized, int isa, String failure) {
         static Loaded attempt() {
             try {
                 SymbolLookup lib = SymbolLookup.libraryLookup(NativeLibrary.locate(), Arena.global());
@@ -297,14 +327,18 @@ public final class NativeKernels implements Kernels {
                         FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
                                 ValueLayout.ADDRESS, i, f, f, f, f, ValueLayout.ADDRESS),
                         Linker.Option.critical(true));
-                return new Loaded(int8, w8a32, gather, int8Windows, requantizeFlat, isa, null);
+                MethodHandle addQuantized = linker.downcallHandle(lib.findOrThrow("tare_add_quantized"),
+                        FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, i, f, i, ValueLayout.ADDRESS, i, f, i, i, f, i, i,
+                                i, i, ValueLayout.ADDRESS),
+                        Linker.Option.critical(true));
+                return new Loaded(int8, w8a32, gather, int8Windows, requantizeFlat, addQuantized, isa, null);
             } catch (Throwable t) {
                 return failed(t.getMessage() != null ? t.getMessage() : t.toString());
             }
         }
 
         static Loaded failed(String why) {
-            return new Loaded(null, null, null, null, null, 0, why);
+            return new Loaded(null, null, null, null, null, null, 0, why);
         }
     }
 }

@@ -1,7 +1,10 @@
 package io.tare.server.engine.quant;
 
+import io.tare.kernels.KernelTier;
+import io.tare.kernels.Kernels;
 import io.tare.kernels.scalar.ScalarKernels;
 import io.tare.kernels.tensor.DType;
+import io.tare.kernels.tensor.QuantParams;
 import io.tare.server.engine.DataType;
 import io.tare.server.engine.EngineException;
 import io.tare.server.engine.Tensor;
@@ -22,7 +25,10 @@ import io.tare.server.engine.ops.Operator;
  * of all 256 x 256 results, filled at load with the arithmetic of the four ops it replaces (the
  * kernels' dequantize {@code (q - z) * s}, a float add, {@code max(v, 0)}, the kernels' quantize,
  * whose tiers agree exactly): bit-identical outputs, one load per element instead of two byte to
- * float conversions that C2 does not vectorize, and no float tensors in between. Element-wise,
+ * float conversions that C2 does not vectorize, and no float tensors in between. On the native
+ * kernel tier, inputs of one shape go through {@link Kernels#addQuantized} instead: the same
+ * arithmetic in C, 8 elements a step, about twice as fast as the table, whose 64 KiB do not stay in
+ * a 32 KiB L1 cache (the table's bytes and the kernel's are tested equal). Element-wise,
  * so it works in any layout (channels-last included) as long as both inputs share it; broadcasting
  * inputs go element by element through the same table.
  */
@@ -32,17 +38,31 @@ final class Int8Add implements Operator {
     private final DataType outType;
     /** {@code table[(a & 0xFF) << 8 | (b & 0xFF)]}: the output byte for stored input bytes a, b. */
     private final byte[] table;
+    /** Native tier: same-shape inputs go through its C kernel (same bytes) rather than the table. */
+    private final Kernels kernels;
+    private final QuantParams paramsA;
+    private final QuantParams paramsB;
+    private final QuantParams paramsY;
+    private final boolean relu;
 
     private Int8Add(NodeSetup s) {
         this.typeA = s.constantInput(2).type();
         this.typeB = s.constantInput(5).type();
         this.outType = s.constantInput(7).type();
-        boolean relu = FusedActivation.from(s).kind() == FusedActivation.Kind.RELU;
+        this.relu = FusedActivation.from(s).kind() == FusedActivation.Kind.RELU;
         float[] da = dequantized(typeA, scale(s, 1), zeroPoint(s, 2));
         float[] db = dequantized(typeB, scale(s, 4), zeroPoint(s, 5));
         float sy = scale(s, 6);
         int zy = zeroPoint(s, 7);
         DType ty = dtype(outType);
+        // the kernel takes QuantParams, which refuse scales that are not positive and finite; the table
+        // does not care, so such a (broken) model keeps the table
+        boolean kernel = s.compute().kernels().tier() == KernelTier.NATIVE && positiveFinite(scale(s, 1))
+                && positiveFinite(scale(s, 4)) && positiveFinite(sy);
+        this.kernels = kernel ? s.compute().kernels() : null;
+        this.paramsA = kernel ? QuantParams.perTensor(dtype(typeA), scale(s, 1), zeroPoint(s, 2)) : null;
+        this.paramsB = kernel ? QuantParams.perTensor(dtype(typeB), scale(s, 4), zeroPoint(s, 5)) : null;
+        this.paramsY = kernel ? QuantParams.perTensor(ty, sy, zy) : null;
         this.table = new byte[256 * 256];
         for (int a = 0; a < 256; a++) {
             for (int b = 0; b < 256; b++) {
@@ -85,6 +105,10 @@ final class Int8Add implements Operator {
         byte[] t = table;
         if (java.util.Arrays.equals(a.shape(), b.shape())) {
             byte[] qy = ctx.output(0, outType, a.shape()).bytes();
+            if (kernels != null) {
+                kernels.addQuantized(qa, 0, paramsA, qb, 0, paramsB, relu, paramsY, qy, 0, a.size());
+                return;
+            }
             for (int i = 0, n = a.size(); i < n; i++) {
                 qy[i] = t[(qa[i] & 0xFF) << 8 | (qb[i] & 0xFF)];
             }
@@ -106,6 +130,10 @@ final class Int8Add implements Operator {
             out[stored] = (t.fromByte((byte) stored) - zeroPoint) * scale;
         }
         return out;
+    }
+
+    private static boolean positiveFinite(float scale) {
+        return scale > 0f && scale < Float.POSITIVE_INFINITY;
     }
 
     private static DType dtype(DataType t) {
