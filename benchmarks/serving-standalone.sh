@@ -4,8 +4,10 @@
 #     server; batch 1 and 64, 1 caller and one per server CPU, pinned), confined to SERVER_CPUS;
 #  2. `tare serve` on the Fashion-MNIST ResCNN FP32 (max_batch_size 64, dynamic batching without queue
 #     delay, one instance per server CPU), confined to SERVER_CPUS, driven by `tare client perf` over
-#     gRPC and then HTTP at concurrency 1, 8 and 64, confined to CLIENT_CPUS; each protocol's perf JVM
-#     first runs one unreported level (c=8) so that both JVMs have compiled the request path;
+#     gRPC and then HTTP at concurrency 1, 8 and 64, confined to CLIENT_CPUS. The JIT needs tens of
+#     thousands of requests on each path (on two shared vCPUs the server's C2 was still busy 45 s in),
+#     so per protocol a first perf JVM loads the server for WARM_S (c=64, then c=1), and the measuring
+#     perf JVM runs one unreported level (c=8) before c=1, 8 and 64 to compile its own side;
 #  3. the resident memory of a server holding the two bundled digits models (RSS=0 skips it);
 #  4. the two targets: c=1 p50 minus in-process batch-1 p50 (<= 150 us), and c=64 throughput over
 #     in-process batched throughput (>= 80%).
@@ -27,7 +29,8 @@
 #   SERVER_CPUS  taskset CPU list for the server and the baseline (default: not confined)
 #   CLIENT_CPUS  taskset CPU list for the perf client (default: not confined)
 #   TOTAL_S      roughly the whole run's seconds (default 220); sets SECS, the measured window per level
-#                and per baseline row, to (TOTAL_S - 50) / 12, at least 3
+#                and per baseline row, to (TOTAL_S - 50 - 2 * WARM_S) / 12, at least 3
+#   WARM_S       the server's JIT warm-up per protocol (default 30)
 #   SECS         the measured window per level directly (overrides TOTAL_S)
 #   PROTOCOLS    default "grpc http"; RSS default 1
 #   JAVA_OPTS    extra JVM flags for the server, e.g. "-Dtare.grpc.eventLoopSpinMicros=0"
@@ -43,7 +46,8 @@ if [ -z "${JAVA:-}" ]; then
   if [ -n "${JAVA_HOME:-}" ]; then JAVA="$JAVA_HOME/bin/java"; else JAVA="$(command -v java || true)"; fi
 fi
 TOTAL_S="${TOTAL_S:-220}"
-SECS="${SECS:-$(( (TOTAL_S - 50) / 12 > 3 ? (TOTAL_S - 50) / 12 : 3 ))}"
+WARM_S="${WARM_S:-30}"
+SECS="${SECS:-$(( (TOTAL_S - 50 - 2 * WARM_S) / 12 > 3 ? (TOTAL_S - 50 - 2 * WARM_S) / 12 : 3 ))}"
 PROTOCOLS="${PROTOCOLS:-grpc http}"
 PORT_BASE="${PORT_BASE:-18600}"
 HPORT=$PORT_BASE; GPORT=$((PORT_BASE + 1)); MPORT=$((PORT_BASE + 2))
@@ -92,7 +96,7 @@ start=$(date +%s)
   echo "server + baseline CPUs: ${SERVER_CPUS:-all} ($server_cpu_count); client CPUs: ${CLIENT_CPUS:-all}"
   echo "java: $("$JAVA" -version 2>&1 | head -1)"
   echo "jars: $SERVER_LIB$([ -f "$PACK/PACKED.txt" ] && echo " ($(head -1 "$PACK/PACKED.txt"))")"
-  echo "per level: 2 s warm-up + $SECS s measured; $IMAGES test images cycled; server JVM flags: ${JAVA_OPTS:-none}"
+  echo "server JIT warm-up ${WARM_S} s per protocol; per level: 2 s warm-up + $SECS s measured; $IMAGES test images cycled; server JVM flags: ${JAVA_OPTS:-none}"
 } | tee "$OUT/machine.txt"
 
 echo "== in-process ONNX Runtime baseline (1 s warm-up + $SECS s per row)"
@@ -105,6 +109,9 @@ server_pid=$!
 wait_ready "$OUT/server.log"
 for protocol in $PROTOCOLS; do
   port=$([ "$protocol" = grpc ] && echo $GPORT || echo $HPORT)
+  "${CLIENT[@]}" perf --protocol "$protocol" --url "localhost:$port" --model fmnist \
+    --input "input=$DATA/test_x.f32:$IMAGES,1,28,28" --concurrency 64,1 --warmup 0 --duration "$(( (WARM_S + 1) / 2 ))" \
+    >/dev/null 2>"$OUT/perf-$protocol-warmup.log"
   echo "== perf over $protocol (first row: c=8 warm-up level, not a result) load $(cut -d' ' -f1-3 /proc/loadavg)"
   "${CLIENT[@]}" perf --protocol "$protocol" --url "localhost:$port" --model fmnist \
     --input "input=$DATA/test_x.f32:$IMAGES,1,28,28" --concurrency 8,1,8,64 --warmup 2 --duration "$SECS" \
