@@ -3,10 +3,11 @@
 # a plain blocking gRPC loop (ServingLatency.java) against each server variant in turn, and during
 # it `perf sched record` for TRACE_S seconds. Per variant it prints the loop's latency, and per
 # request (a request = one wake-up of a model instance thread): how often the server's event loop
-# had to be woken, and for each thread group (instances, server event loop, client, JIT of both
-# JVMs) the CPU time and the mean delay from wake-up to running. CPU time and wake-up counts hardly
+# had to be woken, and for each thread group (the server's instances, event loop, JIT and other
+# threads, the client and its JIT, other processes) the CPU time and the mean delay from wake-up
+# to running. CPU time and wake-up counts hardly
 # move when other work shares the machine; latency does.
-# Usage: [BUILD=target] [WARM=25] [SECS=6] [TRACE_S=3] benchmarks/serving-sched.sh LABEL=SERVER_JVM_FLAGS ...
+# Usage: [BUILD=target] [PROTOCOL=grpc|http] [WARM=25] [SECS=6] [TRACE_S=3] benchmarks/serving-sched.sh LABEL=SERVER_JVM_FLAGS ...
 #   BUILD_<LABEL>  the build folder of that variant (e.g. BUILD_before=target-before)
 # Needs root (or perf_event_paranoid <= 0) for the sched tracepoints.
 set -euo pipefail
@@ -16,22 +17,28 @@ GPORT=18501; HPORT=18500; MPORT=18502
 trace="$(mktemp)"
 trap 'kill ${server_pid:-} 2>/dev/null || true; rm -rf "$repo" "$trace"' EXIT
 
-summarize() {
-  perf sched timehist -w -i "$1" 2>/dev/null | awk '
+summarize() { # trace server_pid client_pid
+  perf sched timehist -w -i "$1" 2>/dev/null | awk -v server="$2" -v client="$3" '
     /awakened: tare-fmnist/ { requests++ }
-    /awakened: tare-grpc/ { loopWakes++ }
+    /awakened: (tare-grpc|vert\.x-eventlo)/ { loopWakes++ }
     NR > 3 && !/awakened/ {
       line = $0; sub(/^ *[0-9.]+ +\[[0-9]+\] +/, "", line)
       n = split(line, f, " "); name = substr(line, 1, index(line, "[") - 1)
-      g = ""
-      if (name ~ /^tare-fmnist/) g = "instance"; else if (name ~ /^tare-grpc/) g = "server-loop"
-      else if (name ~ /CompilerThre/) g = "jit"; else if (name ~ /^grpc-default-wo|^java$/) g = "client"
+      id = line; sub(/^[^[]*\[/, "", id); sub(/\].*/, "", id); split(id, ids, "/"); pid = ids[2]
+      if (pid == server) {
+        g = name ~ /^tare-fmnist/ ? "server instances" : name ~ /^(tare-grpc|vert\.x-eventlo)/ ? "server event loop" \
+          : name ~ /CompilerThre/ ? "server JIT" : "server other"
+      } else if (pid == client) {
+        g = name ~ /CompilerThre/ ? "client JIT" : "client"
+      } else {
+        g = name == "" ? "" : "other processes"
+      }
       if (g != "") { count[g]++; run[g] += f[n]; delay[g] += f[n - 1] }
     }
     END {
       if (requests == 0) { print "  no instance wake-ups traced"; exit }
-      printf "  requests %d, server loop wake-ups per request %.2f\n", requests, loopWakes / requests
-      for (g in count) printf "  %-12s CPU %6.1f us/request, mean wake-up-to-run %6.1f us\n", g, 1000 * run[g] / requests, 1000 * delay[g] / count[g]
+      printf "  requests %d, server event-loop wake-ups per request %.2f\n", requests, loopWakes / requests
+      for (g in count) printf "  %-18s CPU %7.1f us/request, mean wake-up-to-run %6.1f us\n", g, 1000 * run[g] / requests, 1000 * delay[g] / count[g]
     }'
 }
 
@@ -45,13 +52,14 @@ for variant in "$@"; do
     --http-port $HPORT --grpc-port $GPORT --metrics-port $MPORT >"/tmp/serving-sched-$label.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 120); do curl -sf "localhost:$HPORT/v2/health/ready" >/dev/null 2>&1 && break; sleep 0.5; done
-  "$JAVA" "${FLAGS[@]}" -cp "$cp" "$ROOT/benchmarks/ServingLatency.java" grpc "localhost:$GPORT" fmnist "$FM/test_x.f32" \
+  port=$([ "${PROTOCOL:-grpc}" = grpc ] && echo $GPORT || echo $HPORT)
+  "$JAVA" "${FLAGS[@]}" -cp "$cp" "$ROOT/benchmarks/ServingLatency.java" "${PROTOCOL:-grpc}" "localhost:$port" fmnist "$FM/test_x.f32" \
     "$WARM" "$SECS" 2>/dev/null &
   client_pid=$!
   sleep $((WARM + 2))   # JVM start and the warm-up, then trace inside the measured window
   perf sched record -o "$trace" -- sleep "$TRACE_S" >/dev/null 2>&1
   wait "$client_pid"
-  summarize "$trace" | sort
+  summarize "$trace" "$server_pid" "$client_pid" | sort
   kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
 done
 echo "== done: load $(cut -d' ' -f1-3 /proc/loadavg)"

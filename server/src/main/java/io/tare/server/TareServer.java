@@ -19,6 +19,7 @@ import io.tare.server.repository.ControlMode;
 import io.tare.server.repository.ModelRepository;
 import io.tare.server.repository.RepositoryPoller;
 import io.tare.server.scheduler.ComputeThreadPinning;
+import io.tare.server.frontend.http.PollingNioTransport;
 import io.vertx.core.Vertx;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -54,7 +55,8 @@ public final class TareServer implements AutoCloseable {
             readiness = new ServerReadiness(repository);
             AdminAuth auth = new AdminAuth(options.adminToken());
             RepositoryAdmin admin = own(new RepositoryAdmin(repository, auth));
-            Vertx vertx = Vertx.vertx();
+            // HTTP answers come back from compute threads: loops that poll a while need no wake-up
+            Vertx vertx = Vertx.builder().withTransport(PollingNioTransport.fromSystemProperties()).build();
             own(() -> vertx.close().await());
             CalibrationDirectory calibration = model -> calibrationOf(repository, model);
             own(new CalibrationMetrics(metrics.registry(), () -> repository.loaded().stream()
