@@ -486,6 +486,124 @@ __attribute__((target("avx2"))) static int int8_avx2_windows(const windows *w, i
     return 1;
 }
 
+/*
+ * 3x3 stride-1 convolution by exact integer Winograd F(2x2, 3x3) (AVX2): the raw sums
+ * out[(oy * ow + ox) * n + j] = sum_{ky, kx, c} img[((oy + ky) * wp + ox + kx) * C + c] * w[j][ky][kx][c]
+ * of the window kernels, with 2.25x fewer multiplications. Per 2x2 output tile: the 4x4 input patch
+ * is transformed with B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1] on both sides (int16: |.| <= 4 * 255),
+ * multiplied per transform position by weights transformed with G' = 2G = [2 0 0; 1 1 1; 1 -1 1; 0 0 2]
+ * (4x the usual transform, so integers: |.| <= 9 * 128; made once in Java, WinogradWeights) in 16
+ * GEMMs over the channels (VPMADDWD, the window kernel's 6x16 tile), and transformed back with
+ * A^T = [1 1 1 0; 0 1 -1 -1]. That gives 4x the sum, exactly (integer algebra, int32 wrap-around
+ * only in intermediate values; the true 4x sum fits int32 for C <= 64), so an arithmetic shift by 2
+ * is exact. Input pixels past the image (odd output sizes) read as 0: they only feed outputs that
+ * are not written. u: [16 positions][panels][C / 2 pairs][32], K2 order as widen_b_k2 writes it.
+ * Needs C % 16 == 0, C <= WINO_MAX_C, panels * 16 <= WINO_MAX_N.
+ */
+#define WINO_TILES 12
+#define WINO_MAX_C 64
+#define WINO_MAX_N 64
+
+__attribute__((target("avx2"))) void tare_winograd_3x3(const uint8_t *img, int hp, int wp, int c, int oh, int ow,
+        const int16_t *u, int panels, int n, int32_t *out) {
+    int16_t v[16 * WINO_TILES * WINO_MAX_C] __attribute__((aligned(32)));
+    int32_t mres[16 * WINO_TILES * WINO_MAX_N] __attribute__((aligned(32)));
+    int th = (oh + 1) / 2;
+    int tw = (ow + 1) / 2;
+    int tiles = th * tw;
+    int npad = panels * NR;
+    for (int t0 = 0; t0 < tiles; t0 += WINO_TILES) {
+        int nt = tiles - t0 < WINO_TILES ? tiles - t0 : WINO_TILES;
+        /* input transform, 16 channels a step: v[p][t][c] */
+        for (int t = 0; t < nt; t++) {
+            int ty = (t0 + t) / tw;
+            int tx = (t0 + t) % tw;
+            for (int ch = 0; ch < c; ch += 16) {
+                __m256i d[4][4];
+                for (int i = 0; i < 4; i++) {
+                    for (int j = 0; j < 4; j++) {
+                        int y = 2 * ty + i;
+                        int x = 2 * tx + j;
+                        d[i][j] = y < hp && x < wp
+                                ? _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *) (img + ((size_t) y * wp + x) * c + ch)))
+                                : _mm256_setzero_si256();
+                    }
+                }
+                __m256i r[4][4];
+                for (int j = 0; j < 4; j++) {
+                    r[0][j] = _mm256_sub_epi16(d[0][j], d[2][j]);
+                    r[1][j] = _mm256_add_epi16(d[1][j], d[2][j]);
+                    r[2][j] = _mm256_sub_epi16(d[2][j], d[1][j]);
+                    r[3][j] = _mm256_sub_epi16(d[1][j], d[3][j]);
+                }
+                for (int i = 0; i < 4; i++) {
+                    __m256i e[4] = {_mm256_sub_epi16(r[i][0], r[i][2]), _mm256_add_epi16(r[i][1], r[i][2]),
+                            _mm256_sub_epi16(r[i][2], r[i][1]), _mm256_sub_epi16(r[i][1], r[i][3])};
+                    for (int j = 0; j < 4; j++) {
+                        _mm256_store_si256((__m256i *) (v + ((size_t) (i * 4 + j) * WINO_TILES + t) * c + ch), e[j]);
+                    }
+                }
+            }
+        }
+        /* 16 GEMMs [nt x C] x [C x n] into mres[p][t][npad] */
+        for (int p = 0; p < 16; p++) {
+            const int16_t *vp = v + (size_t) p * WINO_TILES * c;
+            int32_t *mp = mres + (size_t) p * WINO_TILES * npad;
+            for (int panel = 0; panel < panels; panel++) {
+                const int16_t *bw = u + ((size_t) p * panels + panel) * (c / 2) * 32;
+                int32_t off[MR];
+                int i = 0;
+                for (; i + MR <= nt; i += MR) {
+                    for (int r = 0; r < MR; r++) {
+                        off[r] = (i + r) * c;
+                    }
+                    avx2_window_tile(MR, vp, off, 1, c, bw, mp + (size_t) i * npad + panel * NR, npad, NR);
+                }
+                for (; i < nt; i++) {
+                    off[0] = i * c;
+                    avx2_window_tile(1, vp, off, 1, c, bw, mp + (size_t) i * npad + panel * NR, npad, NR);
+                }
+            }
+        }
+        /* output transform, 8 columns a step, then the exact division by 4 */
+        for (int t = 0; t < nt; t++) {
+            int ty = (t0 + t) / tw;
+            int tx = (t0 + t) % tw;
+            for (int col = 0; col < n; col += 8) {
+                __m256i m[4][4];
+                for (int p = 0; p < 16; p++) {
+                    m[p / 4][p % 4] = _mm256_load_si256((const __m256i *) (mres + ((size_t) p * WINO_TILES + t) * npad + col));
+                }
+                __m256i srow[2][4];
+                for (int j = 0; j < 4; j++) {
+                    srow[0][j] = _mm256_add_epi32(_mm256_add_epi32(m[0][j], m[1][j]), m[2][j]);
+                    srow[1][j] = _mm256_sub_epi32(_mm256_sub_epi32(m[1][j], m[2][j]), m[3][j]);
+                }
+                int cnt = n - col < 8 ? n - col : 8;
+                for (int i = 0; i < 2; i++) {
+                    int oy = 2 * ty + i;
+                    if (oy >= oh) {
+                        continue;
+                    }
+                    __m256i y[2] = {
+                            _mm256_srai_epi32(_mm256_add_epi32(_mm256_add_epi32(srow[i][0], srow[i][1]), srow[i][2]), 2),
+                            _mm256_srai_epi32(_mm256_sub_epi32(_mm256_sub_epi32(srow[i][1], srow[i][2]), srow[i][3]), 2)};
+                    for (int j = 0; j < 2 && 2 * tx + j < ow; j++) {
+                        int32_t *o = out + ((size_t) oy * ow + 2 * tx + j) * n + col;
+                        if (cnt == 8) {
+                            _mm256_storeu_si256((__m256i *) o, y[j]);
+                        } else {
+                            int32_t tmp[8];
+                            _mm256_storeu_si256((__m256i *) tmp, y[j]);
+                            memcpy(o, tmp, sizeof(int32_t) * cnt);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /* Direct path for a few rows (batch 1, decode): widening B per use costs no more than widening it
  * into a buffer that only 1-3 rows would read. */
 __attribute__((target("avx2"))) static void int8_avx2_direct(const uint8_t *a, int lda, int m, int kp,

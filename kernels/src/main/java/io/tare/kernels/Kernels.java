@@ -166,6 +166,19 @@ public interface Kernels {
     }
 
     /**
+     * The raw sums of a 3x3, stride-1, undilated convolution over a (padded) channels-last image of
+     * unsigned bytes, {@code out[outOff + (oy * ow + ox) * n + j] = sum over ky, kx, c of
+     * img[imgOff + ((oy + ky) * wp + ox + kx) * C + c] * w[j][ky][kx][c]}: the same integers as
+     * {@link #int8Windows} gives for those windows, computed by exact integer Winograd F(2x2, 3x3).
+     * Needs {@code oh + 2 <= hp}, {@code ow + 2 <= wp}. Returns false, writing nothing, where the tier
+     * has no such kernel (this default; the native tier on AVX2 has one).
+     */
+    default boolean winograd3x3(byte[] img, int imgOff, int hp, int wp, int oh, int ow,
+            io.tare.kernels.conv.WinogradWeights w, int[] out, int outOff) {
+        return false;
+    }
+
+    /**
      * FP32 activations times packed signed INT8 weights with no scale applied:
      * {@code C[i, j] = sum_k A[i, k] * (float) B'[k, j]}. Output placement as in {@link #sgemm}.
      */

@@ -32,6 +32,8 @@ public final class NativeKernels implements Kernels {
     public static final String ISA_PROPERTY = "tare.kernels.native.isa";
     private static final String[] ISA_NAMES = {"none", "avx2", "avxvnni", "avx512vnni", "amx"};
     private static final int PANEL = 16;
+    /** tare_isa()'s code for AVX2 (ISA_NAMES index). */
+    private static final int ISA_AVX2 = 1;
 
     private static final Loaded LOADED = Loaded.attempt();
 
@@ -42,6 +44,7 @@ public final class NativeKernels implements Kernels {
     private final MethodHandle int8Windows;
     private final MethodHandle requantizeFlat;
     private final MethodHandle addQuantized;
+    private final MethodHandle winograd3x3;
     private final int isa;
 
     private NativeKernels(Kernels delegate, Loaded lib) {
@@ -52,6 +55,7 @@ public final class NativeKernels implements Kernels {
         this.int8Windows = lib.int8Windows;
         this.requantizeFlat = lib.requantizeFlat;
         this.addQuantized = lib.addQuantized;
+        this.winograd3x3 = lib.winograd3x3;
         this.isa = lib.isa;
     }
 
@@ -264,6 +268,31 @@ public final class NativeKernels implements Kernels {
     }
 
     /**
+     * {@code tare_winograd_3x3}, on AVX2 only: where VNNI multiplies four bytes per lane, the direct
+     * window kernels do more work per instruction than the transforms save.
+     */
+    @Override
+    public boolean winograd3x3(byte[] img, int imgOff, int hp, int wp, int oh, int ow,
+            io.tare.kernels.conv.WinogradWeights w, int[] out, int outOff) {
+        if (isa != ISA_AVX2) {
+            return false;
+        }
+        if (oh < 1 || ow < 1 || oh + 2 > hp || ow + 2 > wp) {
+            throw new IllegalArgumentException("output " + oh + "x" + ow + " does not fit a 3x3 window over " + hp
+                    + "x" + wp);
+        }
+        java.util.Objects.checkFromIndexSize(imgOff, hp * wp * w.channels(), img.length);
+        java.util.Objects.checkFromIndexSize(outOff, oh * ow * w.n(), out.length);
+        try {
+            winograd3x3.invokeExact(MemorySegment.ofArray(img).asSlice(imgOff), hp, wp, w.channels(), oh, ow,
+                    MemorySegment.ofArray(w.data()), w.panels(), w.n(), MemorySegment.ofArray(out).asSlice(4L * outOff));
+        } catch (Throwable t) {
+            throw new IllegalStateException("native Winograd kernel failed", t);
+        }
+        return true;
+    }
+
+    /**
      * The C side trusts the offsets: {@code count} of them from {@code offOff}, each starting a run of
      * {@code run} bytes inside {@code src} past {@code srcOff}, checked here through their minimum and
      * maximum (one pass that vectorizes) so that a bad offset stays a Java exception.
@@ -284,7 +313,8 @@ public final class NativeKernels implements Kernels {
 
     /** The library, bound once per JVM; {@code failure} says why not. */
     private record Loaded(MethodHandle int8, MethodHandle w8a32, MethodHandle gather, MethodHandle int8Windows,
-            MethodHandle requantizeFlat, MethodHandle addQuantized, int isa, String failure) {
+            MethodHandle requantizeFlat, MethodHandle addQuantized, MethodHandle winograd3x3, int isa,
+            String failure) {
         static Loaded attempt() {
             try {
                 SymbolLookup lib = SymbolLookup.libraryLookup(NativeLibrary.locate(), Arena.global());
@@ -331,14 +361,19 @@ public final class NativeKernels implements Kernels {
                         FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, i, f, i, ValueLayout.ADDRESS, i, f, i, i, f, i, i,
                                 i, i, ValueLayout.ADDRESS),
                         Linker.Option.critical(true));
-                return new Loaded(int8, w8a32, gather, int8Windows, requantizeFlat, addQuantized, isa, null);
+                MethodHandle winograd3x3 = linker.downcallHandle(lib.findOrThrow("tare_winograd_3x3"),
+                        FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, i, i, i, i, i, ValueLayout.ADDRESS, i, i,
+                                ValueLayout.ADDRESS),
+                        Linker.Option.critical(true));
+                return new Loaded(int8, w8a32, gather, int8Windows, requantizeFlat, addQuantized, winograd3x3, isa,
+                        null);
             } catch (Throwable t) {
                 return failed(t.getMessage() != null ? t.getMessage() : t.toString());
             }
         }
 
         static Loaded failed(String why) {
-            return new Loaded(null, null, null, null, null, null, 0, why);
+            return new Loaded(null, null, null, null, null, null, null, 0, why);
         }
     }
 }

@@ -238,7 +238,42 @@ public final class Gemm {
         });
     }
 
-    /** Exact int32 {@code sum_k (a - za)(b - zb)} (ONNX MatMulInteger). */
+    /**
+     * Requantizes raw products computed elsewhere ({@code raw}: [a.rows(), b.n()], row stride
+     * {@code b.n()}, e.g. a Winograd convolution's sums) exactly as
+     * {@link #int8Requantize(QuantizedRows, PackedInt8Matrix, byte[], int, int, Epilogue)} requantizes its
+     * own: same epilogue paths, block by block through this thread's scratch. On the caller alone.
+     */
+    public void requantizeRaw(int[] raw, QuantizedRows a, PackedInt8Matrix b, byte[] c, int cOff, int ldc,
+            Epilogue ep) {
+        if (ep.output() == null) {
+            throw new IllegalArgumentException("requantizing needs output parameters in its epilogue");
+        }
+        int n = b.n();
+        int m = a.rows();
+        java.util.Objects.checkFromIndexSize(0, m * n, raw.length);
+        Scratch s = scratch.get();
+        int group = Math.max(1, COLUMN_BLOCK / b.panelWidth()) * b.panelWidth();
+        for (int i0 = 0; i0 < m; i0 += ROW_BLOCK) {
+            int rows = Math.min(ROW_BLOCK, m - i0);
+            for (int j0 = 0; j0 < n; j0 += group) {
+                int j1 = Math.min(n, j0 + group);
+                int lds = j1 - j0;
+                for (int r = 0; r < rows; r++) {
+                    System.arraycopy(raw, (i0 + r) * n + j0, s.ints, r * lds, lds);
+                }
+                if (TiledRequantization.applies(lds, rows, i0, a, j0, j1, b, ep, ldc)) {
+                    TiledRequantization.apply(kernels, s.ints, rows, i0, a, j0, j1, b, ep,
+                            s.tiledWork(ROW_BLOCK * lds), c, cOff);
+                } else {
+                    EpilogueWriter.int8ToInt8(s.ints, lds, rows, i0, a, j0, j1, b, ep, kernels, s.row(n),
+                            s.multipliers(n), c, cOff, ldc);
+                }
+            }
+        }
+    }
+
+    /** Exact int32 {@code sum_k (a - za)(b - zb)} (ONNX MatMulInteger). */    /** Exact int32 {@code sum_k (a - za)(b - zb)} (ONNX MatMulInteger). */
     public void int8Exact(QuantizedRows a, PackedInt8Matrix b, int[] c, int cOff, int ldc) {
         int8Blocks(a, null, b, (raw, lds, rows, i0, j0, j1, s) ->
                 EpilogueWriter.int8ToInt32(raw, lds, rows, i0, a, j0, j1, b, s.acc(b.n()), c, cOff, ldc));

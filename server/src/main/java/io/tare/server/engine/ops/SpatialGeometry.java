@@ -41,6 +41,18 @@ public final class SpatialGeometry {
     }
 
     /** Resolves against the input's spatial sizes (the shape without N and C). */
+    /** Every stride and dilation 1 (or absent). */
+    public boolean isUnitStrideUndilated() {
+        for (long[] values : new long[][] {strides, dilations}) {
+            for (int i = 0; values != null && i < values.length; i++) {
+                if (values[i] != 1) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     public Layout resolve(int[] in, int[] kernelFromWeights) {
         int r = in.length;
         int[] k = new int[r];

@@ -33,7 +33,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * bit-identical outputs on random two-convolution QDQ graphs (the second reads the first's
  * channels-last output: padded, in place when unpadded, and through the signed-input flip) with 1x1
  * and 3x3 kernels, stride 2, padding, grouped and depthwise first layers, asymmetric weights (row
- * sums), at batch 1, 7 and 32 on one and two threads; and on the real Fashion-MNIST ResCNN and real
+ * sums), first layers that the native AVX2 tier runs by exact Winograd F(2x2, 3x3) (32-64 channels, odd
+ * sizes, a partial panel), at batch 1, 7 and 32 on one and two threads; and on the real Fashion-MNIST ResCNN and real
  * test images. Off the native tier both loads take the Java path and the test is trivially green.
  */
 class Int8ConvWindowRowsTest {
@@ -49,6 +50,11 @@ class Int8ConvWindowRowsTest {
         "12;9;11 | 24;1;1;0;3 | 20;3;1;0 | true | false",
         "1;28;28 | 16;3;1;1;1 | 32;3;2;0 | false | true",
         "5;11;11 | 12;3;1;1;1 | 20;3;2;1 | false | false",
+        // 3x3 stride-1 layers with >= 32 channels and a channels-last output: exact Winograd on native AVX2
+        "32;14;14 | 32;3;1;1;1 | 16;1;1;0 | false | false",
+        "48;7;9 | 64;3;1;0;1 | 16;3;1;1 | false | false",
+        "32;5;5 | 17;3;1;1;1 | 8;1;1;0 | false | true",
+        "64;8;7 | 40;3;1;1;1 | 24;1;2;0 | true | false",
     })
     void gatheredEqualsJavaPatchRows(String input, String conv1, String conv2, boolean asymmetric, boolean signed) {
         int[] x = ints(input);
