@@ -15,6 +15,9 @@ public final class Passes {
         boolean untapped = options.tap() == io.tare.server.engine.quant.QuantizationTap.NONE;
         // folding always runs: Constant nodes must become constants for weight packing to see them
         passes.add(new ConstantFolding(registry));
+        // always: it also rejects shapes that cannot fit; what it turns into constants folds next
+        passes.add(new StaticShapeFolding());
+        passes.add(new ConstantFolding(registry));
         if (options.optimize()) {
             passes.add(new NoOpElimination());
             // before any quantization: folding needs the float weights
