@@ -17,13 +17,16 @@ import java.util.function.LongSupplier;
  * {@code select} must be woken for it (the selector's wake-up write), a loop still polling is not.
  * NIO is what Vert.x uses here anyway: its native epoll transport is not among the dependencies.
  *
- * <p>{@value #SPIN_PROPERTY} sets the window in microseconds (default
- * {@value #DEFAULT_SPIN_MICROS}; 0 blocks at once, as Vert.x's own transport does).
+ * <p>{@value #SPIN_PROPERTY} sets the window in microseconds. Off by default ({@value
+ * #DEFAULT_SPIN_MICROS}: block at once, as Vert.x's own transport does): with the load generator on
+ * the same two vCPUs it cut the HTTP loops' wake-ups from 2-3 to ~0.1 per request at concurrency 1,
+ * but HTTP throughput at concurrency 64 came out lower in both before/after pairs (-7%, -22%), where
+ * up to four polling loops take turns from two saturated compute threads (BENCHMARKS.md, "Serving").
+ * 300 is the gRPC loops' window; measure both on a machine whose server CPUs are its own.
  */
 public final class PollingNioTransport implements Transport {
     public static final String SPIN_PROPERTY = "tare.http.eventLoopSpinMicros";
-    /** As the gRPC loops' window: about a batch-1 CNN answer here (~250 µs). */
-    public static final long DEFAULT_SPIN_MICROS = 300;
+    public static final long DEFAULT_SPIN_MICROS = 0;
 
     private final io.vertx.core.spi.transport.Transport implementation;
 
@@ -41,7 +44,11 @@ public final class PollingNioTransport implements Transport {
 
     /** With the window {@value #SPIN_PROPERTY} asks for, else the default. */
     public static PollingNioTransport fromSystemProperties() {
-        return new PollingNioTransport(Long.getLong(SPIN_PROPERTY, DEFAULT_SPIN_MICROS) * 1_000);
+        return withSpinMicros(Long.getLong(SPIN_PROPERTY, DEFAULT_SPIN_MICROS));
+    }
+
+    static PollingNioTransport withSpinMicros(long micros) {
+        return new PollingNioTransport(micros * 1_000);
     }
 
     @Override

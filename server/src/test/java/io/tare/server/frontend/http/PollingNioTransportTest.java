@@ -28,7 +28,7 @@ class PollingNioTransportTest {
 
     @Test
     void vertxOnThisTransportServesHttp() throws Exception {
-        Vertx vertx = Vertx.builder().withTransport(PollingNioTransport.fromSystemProperties()).build();
+        Vertx vertx = Vertx.builder().withTransport(PollingNioTransport.withSpinMicros(300)).build();
         try {
             HttpServer server = vertx.createHttpServer().requestHandler(r -> r.response().end("pong"))
                     .listen(0).await();
