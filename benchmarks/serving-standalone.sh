@@ -33,7 +33,9 @@
 #   WARM_S       the server's JIT warm-up per protocol (default 30)
 #   SECS         the measured window per level directly (overrides TOTAL_S)
 #   PROTOCOLS    default "grpc http"; RSS default 1
-#   JAVA_OPTS    extra JVM flags for the server, e.g. "-Dtare.grpc.eventLoopSpinMicros=0"
+#   JAVA_OPTS    extra JVM flags for the server, e.g. "-Dtare.http.eventLoopSpinMicros=300" (HTTP loops poll
+#                after their work; off by default), "-Dtare.grpc.eventLoopSpinMicros=0" (gRPC loops do not),
+#                "-Dtare.scheduler.cpuAffineWake=false" (compute not steered to the event loop's CPU)
 #   PORT_BASE    the HTTP port; gRPC is +1, metrics +2 (default 18600)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
