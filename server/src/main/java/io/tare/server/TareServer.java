@@ -55,7 +55,7 @@ public final class TareServer implements AutoCloseable {
             readiness = new ServerReadiness(repository);
             AdminAuth auth = new AdminAuth(options.adminToken());
             RepositoryAdmin admin = own(new RepositoryAdmin(repository, auth));
-            // HTTP loops that poll after their work (-Dtare.http.eventLoopSpinMicros; off by default)
+            // HTTP loops that poll after their work, as the gRPC ones: answers come back without a wake-up
             Vertx vertx = Vertx.builder().withTransport(PollingNioTransport.fromSystemProperties()).build();
             own(() -> vertx.close().await());
             CalibrationDirectory calibration = model -> calibrationOf(repository, model);

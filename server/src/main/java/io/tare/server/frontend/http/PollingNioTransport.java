@@ -17,16 +17,17 @@ import java.util.function.LongSupplier;
  * {@code select} must be woken for it (the selector's wake-up write), a loop still polling is not.
  * NIO is what Vert.x uses here anyway: its native epoll transport is not among the dependencies.
  *
- * <p>{@value #SPIN_PROPERTY} sets the window in microseconds. Off by default ({@value
- * #DEFAULT_SPIN_MICROS}: block at once, as Vert.x's own transport does): with the load generator on
- * the same two vCPUs it cut the HTTP loops' wake-ups from 2-3 to ~0.1 per request at concurrency 1,
- * but HTTP throughput at concurrency 64 came out lower in both before/after pairs (-7%, -22%), where
- * up to four polling loops take turns from two saturated compute threads (BENCHMARKS.md, "Serving").
- * 300 is the gRPC loops' window; measure both on a machine whose server CPUs are its own.
+ * <p>{@value #SPIN_PROPERTY} sets the window in microseconds (default {@value #DEFAULT_SPIN_MICROS},
+ * as the gRPC loops'; 0 blocks at once, as Vert.x's own transport does). On by default because the
+ * one run with the client on its own CPUs (the 16-CPU device, both windows on) measured HTTP at par
+ * with gRPC: +190 µs at concurrency 1, 58% at 64. With the load generator on the same two vCPUs it
+ * cut the HTTP loops' wake-ups from 2-3 to ~0.1 per request at concurrency 1, but HTTP throughput at
+ * 64 came out lower in both before/after pairs there (-7%, -22%): up to four polling loops take turns
+ * from two saturated compute threads (BENCHMARKS.md, "Serving").
  */
 public final class PollingNioTransport implements Transport {
     public static final String SPIN_PROPERTY = "tare.http.eventLoopSpinMicros";
-    public static final long DEFAULT_SPIN_MICROS = 0;
+    public static final long DEFAULT_SPIN_MICROS = 300;
 
     private final io.vertx.core.spi.transport.Transport implementation;
 
