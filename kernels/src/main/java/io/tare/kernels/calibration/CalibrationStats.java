@@ -102,8 +102,7 @@ public final class CalibrationStats {
     /** Adds samples of a registered tensor. @throws IllegalArgumentException when not registered */
     public void observe(String tensor, float[] data, int off, int len) {
         TensorState s = state(tensor);
-        s.window.add(data, off, len);
-        s.sinceRefresh.add(data, off, len);
+        s.window.add(data, off, len, s.sinceRefresh); // one pass for both
     }
 
     /** Moves every time-based window to {@code nowNanos}; no effect on count-based windows. */

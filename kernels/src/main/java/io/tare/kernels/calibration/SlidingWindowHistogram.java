@@ -70,9 +70,17 @@ public final class SlidingWindowHistogram {
 
     /** Adds {@code data[off .. off+len)} to the newest slot, rotating at slot boundaries by count. */
     public void add(float[] data, int off, int len) {
+        add(data, off, len, null);
+    }
+
+    /**
+     * Adds samples to the window and, when {@code twin} is not null, the same samples to
+     * {@code twin} in the same pass (see {@link TensorHistogram#addAlsoTo}).
+     */
+    public void add(float[] data, int off, int len, TensorHistogram twin) {
         Objects.checkFromIndexSize(off, len, data.length);
         if (samplesPerSlot == 0) {
-            ring[newest].add(data, off, len);
+            addToNewest(data, off, len, twin);
             inNewest += len;
             return;
         }
@@ -81,10 +89,18 @@ public final class SlidingWindowHistogram {
                 rotate();
             }
             int take = (int) Math.min(len, samplesPerSlot - inNewest);
-            ring[newest].add(data, off, take);
+            addToNewest(data, off, take, twin);
             inNewest += take;
             off += take;
             len -= take;
+        }
+    }
+
+    private void addToNewest(float[] data, int off, int len, TensorHistogram twin) {
+        if (twin == null) {
+            ring[newest].add(data, off, len);
+        } else {
+            ring[newest].addAlsoTo(twin, data, off, len);
         }
     }
 

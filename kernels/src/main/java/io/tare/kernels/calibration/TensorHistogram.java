@@ -58,15 +58,36 @@ public final class TensorHistogram {
 
     /** Adds {@code data[off .. off+len)} in one pass. */
     public void add(float[] data, int off, int len) {
+        accumulate(this, null, data, off, len);
+    }
+
+    /**
+     * Adds {@code data[off .. off+len)} to this histogram and to {@code twin} in one pass: the same
+     * result as two {@link #add} calls, with every value read and binned once (calibration keeps
+     * each tensor in a window and a since-refresh histogram, and binning is most of its cost).
+     *
+     * @throws IllegalArgumentException when the binnings differ or {@code twin} is this histogram
+     */
+    public void addAlsoTo(TensorHistogram twin, float[] data, int off, int len) {
+        if (twin == this || !binning.equals(twin.binning)) {
+            throw new IllegalArgumentException("twin must be another histogram with binning " + binning);
+        }
+        accumulate(this, twin, data, off, len);
+    }
+
+    private static void accumulate(TensorHistogram h, TensorHistogram twin, float[] data, int off, int len) {
         Objects.checkFromIndexSize(off, len, data.length);
+        long[] counts = h.counts;
+        long[] twinCounts = twin == null ? null : twin.counts;
+        HistogramBinning binning = h.binning;
         long finite = 0;
         long nan = 0;
         long posInf = 0;
         long negInf = 0;
         // min/max run on order-preserving int keys: integer compares are branch-free, unlike
         // Math.min(float), and the key order puts -0.0 below 0.0 exactly as Math.min does.
-        int lo = orderKey(min);
-        int hi = orderKey(max);
+        int lo = Integer.MAX_VALUE;
+        int hi = Integer.MIN_VALUE;
         for (int i = off, end = off + len; i < end; i++) {
             int bits = Float.floatToRawIntBits(data[i]);
             int abs = bits & 0x7fffffff;
@@ -80,18 +101,32 @@ public final class TensorHistogram {
                 }
                 continue;
             }
-            counts[binning.binOfFiniteBits(bits)]++;
+            int bin = binning.binOfFiniteBits(bits);
+            counts[bin]++;
+            if (twinCounts != null) { // loop-invariant: C2 unswitches the loop
+                twinCounts[bin]++;
+            }
             int key = bits ^ ((bits >> 31) & 0x7fffffff);
             lo = Math.min(lo, key);
             hi = Math.max(hi, key);
             finite++;
         }
+        h.fold(finite, nan, posInf, negInf, lo, hi);
+        if (twin != null) {
+            twin.fold(finite, nan, posInf, negInf, lo, hi);
+        }
+    }
+
+    /** Folds one pass's counters into this histogram (lo/hi: order keys of the pass's min/max). */
+    private void fold(long finite, long nan, long posInf, long negInf, int lo, int hi) {
         count += finite;
         nanCount += nan;
         positiveInfCount += posInf;
         negativeInfCount += negInf;
-        min = fromOrderKey(lo);
-        max = fromOrderKey(hi);
+        if (finite > 0) {
+            min = fromOrderKey(Math.min(orderKey(min), lo));
+            max = fromOrderKey(Math.max(orderKey(max), hi));
+        }
     }
 
     /** Maps float bits to an int whose signed order is the floats' order (-0.0 just below 0.0). */

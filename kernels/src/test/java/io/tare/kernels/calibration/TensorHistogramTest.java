@@ -102,6 +102,34 @@ class TensorHistogramTest {
     }
 
     @Test
+    void addingToATwinInOnePassEqualsTwoSeparateAdds() {
+        float[] first = Samples.hostile(3, 50_000);
+        float[] second = Samples.hostile(4, 30_000);
+        TensorHistogram a = new TensorHistogram(HistogramBinning.DEFAULT);
+        TensorHistogram twin = new TensorHistogram(HistogramBinning.DEFAULT);
+        twin.add(second, 0, second.length); // the twin need not start equal
+        TensorHistogram expectedA = new TensorHistogram(HistogramBinning.DEFAULT);
+        TensorHistogram expectedTwin = twin.copy();
+        for (int off = 0; off < first.length; off += 7_001) {
+            int len = Math.min(7_001, first.length - off);
+            a.addAlsoTo(twin, first, off, len);
+            expectedA.add(first, off, len);
+            expectedTwin.add(first, off, len);
+        }
+        assertEquals(expectedA, a);
+        assertEquals(expectedTwin, twin);
+        assertThrows(IllegalArgumentException.class, () -> a.addAlsoTo(a, first, 0, 1));
+
+        SlidingWindowHistogram window = SlidingWindowHistogram.bySampleCount(HistogramBinning.DEFAULT, 4, 9_000);
+        SlidingWindowHistogram reference = SlidingWindowHistogram.bySampleCount(HistogramBinning.DEFAULT, 4, 9_000);
+        TensorHistogram since = new TensorHistogram(HistogramBinning.DEFAULT);
+        window.add(first, 0, first.length, since);
+        reference.add(first, 0, first.length);
+        assertEquals(reference.windowSum(), window.windowSum());
+        assertEquals(expectedA, since);
+    }
+
+    @Test
     void signedZerosFoldIntoMinMaxTheSameWayInAnyOrder() {
         TensorHistogram a = Samples.histogram(new float[] {0f, -0f});
         TensorHistogram b = Samples.histogram(new float[] {-0f, 0f});
