@@ -1,0 +1,29 @@
+#!/bin/bash
+# Run on the device machine from the repository root with the folder pack.sh made (D, default .dev),
+# writing into $OUT: one call (~3 min on 16 CPUs): kernel tests per native ISA, kernel bench vs ORT, engine bench vs ORT
+# (CNN torch INT8, CNN promoted by online calibration, MLP), serving benchmark (server CPUs 0-1, client 2-7).
+# CPU sets overridable for a local dry run: SRV CLI T1..T4 (tests), KB (kernel bench), EB1 EB2 (engine bench).
+D=$(pwd)/${D:-.dev}; T=/tmp/t; mkdir -p $T/fm
+tar xJf $D/jre.txz -C $T && tar xJf $D/nodetests.txz -C $T && xz -dc $D/images.f32.xz > $T/fm/test_x.f32
+cp $D/models/cnn_fp32.onnx $T/fm/model.onnx; mkdir -p $T/digits && cp -r models $T/digits/models && cp $D/digits_test_x.f32 $T/digits/test_x.f32
+J=$T/jre2/bin/java; F="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
+{ cat $D/PACKED.txt; lscpu | grep -i 'model name\|^CPU(s)\|L2\|L3\|Thread'; lscpu -e | head -20; } > $OUT/machine.txt 2>&1
+KCP="$D/kernels-test-classes:$(ls $D/lib/tare-kernels-*.jar)"; SCP="$D/lib/*"; M=$D/models
+tests() { local l=$1 c=$2; shift 2
+  timeout ${TT:-170} taskset -c $c $J $F -Xss8m "$@" -Dtare.shared.dir=$T -jar $D/junit.jar execute -cp "$KCP" --select-package io.tare.kernels \
+    --disable-banner --details=tree > $OUT/tests-$l.txt 2>&1; echo "tests $l rc=$? $(grep -E 'tests (successful|failed)' $OUT/tests-$l.txt | tr -s ' ' | tr '\n' ' ')"; }
+( PACK=$D SERVER_CPUS=${SRV:-0,1} CLIENT_CPUS=${CLI:-2-7} JAVA=$J SERVER_LIB=$D/lib DATA=$T/fm DIGITS=$T/digits TOTAL_S=${TS:-200} \
+  timeout 300 bash benchmarks/serving-standalone.sh $OUT/serving > $OUT/serving.log 2>&1; echo "serving rc=$?" >> $OUT/serving.log ) &
+( tests amx ${T1:-8,9} ) > $OUT/t1.log 2>&1 & P="$!"
+( tests avx512vnni ${T2:-10,11} -Dtare.kernels.native.isa=avx512vnni ) > $OUT/t2.log 2>&1 & P="$P $!"
+( tests avxvnni ${T3:-12,13} -Dtare.kernels.native.isa=avxvnni ) > $OUT/t3.log 2>&1 & P="$P $!"
+( tests avx2 ${T4:-14,15} -Dtare.kernels.native.isa=avx2 ) > $OUT/t4.log 2>&1 & P="$P $!"
+wait $P
+bm() { local c=$1; shift; echo "== bench model $*" | sed "s|$M/||g"; taskset -c $c timeout 45 $J $F -Xmx4g -cp "$SCP" io.tare.server.cli.TareMain bench model "$@" --seconds ${BS:-3} --data $T/fm/test_x.f32 2>&1 | grep -E '^(tare|ort):|outputs|Exception|rror'; }
+( taskset -c ${KB:-8,9} timeout 150 $J $F -Xmx4g -cp "$D/benchmarks-classes:$SCP" io.tare.benchmarks.KernelBench --quick > $OUT/bench-kernels.txt 2>&1; echo "bench kernels rc=$?" >> $OUT/bench-kernels.txt ) &
+( for b in 32 1; do for m in cnn_int8 $( [ -f $M/cnn_promoted.onnx ] && echo cnn_promoted ); do bm ${EB1:-10,11} --model $M/$m.onnx --ort-model $M/cnn_fp32.onnx,$M/cnn_int8.onnx --batch $b; done; done ) > $OUT/bench-cnn.txt 2>&1 &
+( bm ${EB2:-12,13} --model $M/mlp_int8.onnx --ort-model $M/mlp_fp32.onnx,$M/mlp_int8.onnx --batch 64
+  bm ${EB2:-12,13} --model $M/mlp_int8.onnx --ort-model $M/mlp_fp32.onnx,$M/mlp_int8.onnx --batch 1 ) > $OUT/bench-mlp.txt 2>&1 &
+wait
+cat $OUT/machine.txt | head -8; cat $OUT/t*.log; grep -h -B2 -A10 '✘' $OUT/tests-*.txt | head -30
+grep -v WARN $OUT/bench-kernels.txt | tail -40; cat $OUT/bench-cnn.txt $OUT/bench-mlp.txt | cut -c1-130; tail -30 $OUT/serving.log
