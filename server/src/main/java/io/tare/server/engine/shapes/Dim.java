@@ -1,5 +1,7 @@
 package io.tare.server.engine.shapes;
 
+import java.util.concurrent.atomic.AtomicLong;
+
 /**
  * One axis of an inferred shape: a known size, or a symbol standing for a size fixed only at run
  * time. Two symbolic axes are the same size when they carry the same symbol (an input's
@@ -10,7 +12,7 @@ package io.tare.server.engine.shapes;
  * @param symbol the symbol when {@code size} is -1, else null
  */
 public record Dim(long size, String symbol) {
-    private static final java.util.concurrent.atomic.AtomicLong FRESH = new java.util.concurrent.atomic.AtomicLong();
+    private static final AtomicLong FRESH = new AtomicLong();
 
     public Dim {
         if ((size < 0) == (symbol == null)) {
