@@ -55,6 +55,16 @@ public interface Kernels {
     void gelu(float[] x, int off, int n);
 
     /**
+     * Softmax of one contiguous row, {@code y[yOff..yOff+n) = softmax(x[xOff..xOff+n))}, rounded as
+     * ONNX Runtime's CPU softmax rounds it (its polynomial exp, 8-lane sum, multiply by 1/sum; see
+     * {@link io.tare.kernels.scalar.SoftmaxReference}). {@code x} and {@code y} may be the same row.
+     * Every tier writes identical bits; this default is the reference.
+     */
+    default void softmax(float[] x, int xOff, float[] y, int yOff, int n) {
+        io.tare.kernels.scalar.SoftmaxReference.row(x, xOff, y, yOff, n);
+    }
+
+    /**
      * The residual join of a quantized network, element by element over 8-bit tensors:
      * {@code y[i] = Q(act(DQ(a[i]) + DQ(b[i])))} with ONNX DequantizeLinear for each input
      * ({@code (q - z) * s}, as {@link #dequantize}), one float add, {@code max(v, 0)} when

@@ -115,6 +115,11 @@ public final class NativeKernels implements Kernels {
     }
 
     @Override
+    public void softmax(float[] x, int xOff, float[] y, int yOff, int n) {
+        delegate.softmax(x, xOff, y, yOff, n);
+    }
+
+    @Override
     public int floatPanelWidth() {
         return delegate.floatPanelWidth();
     }

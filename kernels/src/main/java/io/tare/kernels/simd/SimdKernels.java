@@ -128,6 +128,11 @@ public final class SimdKernels implements Kernels {
         return s;
     }
 
+    @Override
+    public void softmax(float[] x, int xOff, float[] y, int yOff, int n) {
+        SimdSoftmax.row(x, xOff, y, yOff, n);
+    }
+
     /**
      * GELU = 0.5 x erfc(-x / sqrt 2) with Numerical Recipes' erfcc, as the scalar reference
      * ({@link io.tare.kernels.gemm.Activation#gelu}) but in float: {@code erfc(z) = t exp(-z^2 + P(t))}

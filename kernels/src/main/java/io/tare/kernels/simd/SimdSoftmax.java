@@ -1,0 +1,97 @@
+package io.tare.kernels.simd;
+
+import static io.tare.kernels.scalar.SoftmaxReference.LN2_HI;
+import static io.tare.kernels.scalar.SoftmaxReference.LN2_LO;
+import static io.tare.kernels.scalar.SoftmaxReference.LOG2_RECIPROCAL;
+import static io.tare.kernels.scalar.SoftmaxReference.LOWER;
+import static io.tare.kernels.scalar.SoftmaxReference.ONE_BITS;
+import static io.tare.kernels.scalar.SoftmaxReference.P0;
+import static io.tare.kernels.scalar.SoftmaxReference.P1;
+import static io.tare.kernels.scalar.SoftmaxReference.P2;
+import static io.tare.kernels.scalar.SoftmaxReference.P3;
+import static io.tare.kernels.scalar.SoftmaxReference.P4;
+import static io.tare.kernels.scalar.SoftmaxReference.ROUNDING_BIAS;
+
+import io.tare.kernels.scalar.SoftmaxReference;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link SoftmaxReference#row} with 8-float vectors, bit for bit: each lane performs the
+ * reference's float operations in the same order, and the reference's sum is itself 8 lanes
+ * (element i into lane i % 8), so one 256-bit accumulator is that sum exactly. The species is fixed
+ * at 256 bits whatever the preferred width (a 512-bit accumulator would sum in another order).
+ * The whole row stays in one method body (C2 boxes vectors passed between methods it does not
+ * inline). Stateless.
+ */
+final class SimdSoftmax {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+    private static final int L = SoftmaxReference.LANES;
+
+    private SimdSoftmax() {
+    }
+
+    static void row(float[] x, int xOff, float[] y, int yOff, int n) {
+        int full = n - n % L;
+        // max: Math.max semantics lane-wise and across lanes, so any order gives the same float
+        FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (int i = 0; i < full; i += L) {
+            vmax = vmax.max(FloatVector.fromArray(S, x, xOff + i));
+        }
+        float max = vmax.reduceLanes(VectorOperators.MAX);
+        for (int i = full; i < n; i++) {
+            max = Math.max(max, x[xOff + i]);
+        }
+        float negativeMax = -max;
+        FloatVector acc = FloatVector.zero(S);
+        for (int i = 0; i < full; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i).add(negativeMax).max(LOWER);
+            FloatVector t = v.fma(LOG2_RECIPROCAL, ROUNDING_BIAS);
+            FloatVector m = t.sub(ROUNDING_BIAS);
+            v = m.fma(FloatVector.broadcast(S, LN2_HI), v);
+            v = m.fma(FloatVector.broadcast(S, LN2_LO), v);
+            FloatVector p = v.fma(P0, P1);
+            p = p.fma(v, FloatVector.broadcast(S, P2));
+            p = p.fma(v, FloatVector.broadcast(S, P3));
+            p = p.fma(v, FloatVector.broadcast(S, P4));
+            p = p.fma(v, FloatVector.broadcast(S, 1f));
+            p = p.fma(v, FloatVector.broadcast(S, 1f));
+            FloatVector pow2 = ((IntVector) t.reinterpretAsInts()).lanewise(VectorOperators.LSHL, 23).add(ONE_BITS)
+                    .reinterpretAsFloats();
+            FloatVector e = p.mul(pow2);
+            e.intoArray(y, yOff + i);
+            acc = acc.add(e);
+        }
+        float l0 = acc.lane(0);
+        float l1 = acc.lane(1);
+        float l2 = acc.lane(2);
+        float l3 = acc.lane(3);
+        float l4 = acc.lane(4);
+        float l5 = acc.lane(5);
+        float l6 = acc.lane(6);
+        float l7 = acc.lane(7);
+        // the last partial vector: element full + j into lane j (j < 7)
+        for (int j = 0; full + j < n; j++) {
+            float e = SoftmaxReference.exp(x[xOff + full + j], negativeMax);
+            y[yOff + full + j] = e;
+            switch (j) {
+                case 0 -> l0 += e;
+                case 1 -> l1 += e;
+                case 2 -> l2 += e;
+                case 3 -> l3 += e;
+                case 4 -> l4 += e;
+                case 5 -> l5 += e;
+                default -> l6 += e;
+            }
+        }
+        float scale = 1f / SoftmaxReference.combine(l0, l1, l2, l3, l4, l5, l6, l7);
+        for (int i = 0; i < full; i += L) {
+            FloatVector.fromArray(S, y, yOff + i).mul(scale).intoArray(y, yOff + i);
+        }
+        for (int i = full; i < n; i++) {
+            y[yOff + i] *= scale;
+        }
+    }
+}
