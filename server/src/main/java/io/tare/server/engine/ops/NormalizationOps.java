@@ -26,18 +26,23 @@ public final class NormalizationOps {
             if (s.attrs().getInt("stash_type", 1) != 1) {
                 throw s.unsupported("stash_type other than FLOAT");
             }
+            if (s.attrs().getInt(ExpansionLayerNorm.ATTR, 0) != 0) {
+                return ExpansionLayerNorm.create(epsilon);
+            }
             return ctx -> layerNorm(ctx, axis, epsilon);
         });
         r.register("Softmax", 1, s -> {
             boolean legacy = s.opset() < 13; // before 13 the input was coerced to 2-D at axis
             long axis = s.attrs().getInt("axis", legacy ? 1 : -1);
-            return ctx -> softmax(ctx, axis, legacy, false);
+            io.tare.kernels.Kernels kernels = s.compute().kernels();
+            return ctx -> softmax(ctx, kernels, axis, legacy, false);
         });
         r.register("LogSoftmax", 1, s -> {
             boolean legacy = s.opset() < 13;
             long axis = s.attrs().getInt("axis", legacy ? 1 : -1);
-            return ctx -> softmax(ctx, axis, legacy, true);
+            return ctx -> softmax(ctx, null, axis, legacy, true);
         });
+        MaskedSoftmax.register(r);
     }
 
     private static void batchNorm(OpContext ctx, float epsilon, float momentum, boolean training) {
@@ -157,7 +162,9 @@ public final class NormalizationOps {
         return t;
     }
 
-    private static void softmax(OpContext ctx, long axisAttr, boolean legacy, boolean log) {
+    /** {@code kernels} is null for LogSoftmax, which never takes the kernels' path. */
+    private static void softmax(OpContext ctx, io.tare.kernels.Kernels kernels, long axisAttr, boolean legacy,
+            boolean log) {
         Tensor x = ctx.input(0);
         if (!x.type().isFloatingPoint()) {
             throw new EngineException("Softmax needs a floating input, got " + x.type());
@@ -168,7 +175,7 @@ public final class NormalizationOps {
         int inner = legacy ? 1 : Axes.product(x.shape(), axis + 1, x.rank());
         Tensor y = ctx.output(0, x.type(), x.shape());
         if (x.type() == DataType.FLOAT && inner == 1 && !log) {
-            softmaxRows(x.floats(), y.floats(), outer, len);
+            softmaxRows(kernels, x.floats(), y.floats(), outer, len);
             return;
         }
         for (int o = 0; o < outer; o++) {
@@ -192,13 +199,13 @@ public final class NormalizationOps {
     }
 
     /**
-     * Softmax over contiguous FLOAT rows (the last axis, as attention uses it), rounding as ONNX
-     * Runtime does ({@link OnnxRuntimeParity#softmaxRow}): attention probabilities feed quantized
-     * layers in dynamically quantized transformers, where last-bit differences grow.
+     * Softmax over contiguous FLOAT rows (the last axis, as attention uses it) on the kernels, which
+     * round as ONNX Runtime does ({@link io.tare.kernels.Kernels#softmax}): attention probabilities
+     * feed quantized layers in dynamically quantized transformers, where last-bit differences grow.
      */
-    private static void softmaxRows(float[] x, float[] y, int rows, int len) {
+    private static void softmaxRows(io.tare.kernels.Kernels kernels, float[] x, float[] y, int rows, int len) {
         for (int r = 0; r < rows; r++) {
-            OnnxRuntimeParity.softmaxRow(x, r * len, y, r * len, len);
+            kernels.softmax(x, r * len, y, r * len, len);
         }
     }
 }

@@ -47,21 +47,10 @@ public final class OnnxRuntimeParity {
     private static final float E3 = 1.66664466e-1f;
     private static final float E4 = 4.99999851e-1f;
 
-    // exp as used by Softmax: round-to-nearest via a magic bias, two-step ln2 range reduction
+    // the exp inside erf rounds to nearest through a magic bias
     private static final float LOG2_RECIPROCAL = 1.44269504088896341f;
     private static final float ROUNDING_BIAS = 12582912f; // 1.5 * 2^23
-    private static final float SUM_EXP_LOWER = -88.3762626647949f;
-    private static final float EXP_LN2_HI = -6.93145752e-1f;
-    private static final float EXP_LN2_LO = -1.42860677e-6f;
-    private static final float P0 = 0x1.694000p-10f;
-    private static final float P1 = 0x1.125edcp-7f;
-    private static final float P2 = 0x1.555b5ap-5f;
-    private static final float P3 = 0x1.555450p-3f;
-    private static final float P4 = 0x1.fffff6p-2f;
-    private static final int ONE_BITS = 0x3F800000;
 
-    /** Lanes of the reduction accumulators (the softmax sum is 8-wide, AVX). */
-    private static final int SOFTMAX_LANES = 8;
     /** Eigen's packet width in ONNX Runtime's x86-64 build (SSE: 4 floats), for ReduceMean/ReduceSum. */
     private static final int REDUCE_LANES = 4;
 
@@ -100,89 +89,12 @@ public final class OnnxRuntimeParity {
     }
 
     /**
-     * exp(x + negativeMax) as ONNX Runtime's softmax computes each exponential (inputs below about
-     * -88.38 are clamped there, so tiny results are not denormal).
-     */
-    static float softmaxExp(float x, float negativeMax) {
-        float v = Math.max(x + negativeMax, SUM_EXP_LOWER);
-        float t = Math.fma(v, LOG2_RECIPROCAL, ROUNDING_BIAS);
-        float m = t - ROUNDING_BIAS;
-        v = Math.fma(m, EXP_LN2_HI, v);
-        v = Math.fma(m, EXP_LN2_LO, v);
-        // the last two coefficients are both 1
-        float p = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(P0, v, P1), v, P2), v, P3), v, P4), v, 1f), v, 1f);
-        // the rounded integer sits in t's low mantissa bits: shifted into the exponent field it scales p by 2^m
-        return p * Float.intBitsToFloat((Float.floatToRawIntBits(t) << 23) + ONE_BITS);
-    }
-
-    /**
-     * Softmax of one contiguous row, {@code y[yOff..yOff+n) = softmax(x[xOff..xOff+n))}, as ONNX
-     * Runtime computes it: exponentials of x - max, summed in 8 lanes (element i into lane i % 8, in
-     * order), the lanes combined pairwise ((l0+l1)+(l2+l3)) + ((l4+l5)+(l6+l7)), then every
-     * exponential multiplied by the float 1/sum. {@code x} and {@code y} may be the same row.
+     * Softmax of one contiguous row as ONNX Runtime computes it: the kernels' scalar reference
+     * ({@link io.tare.kernels.scalar.SoftmaxReference#row}, which states the order), which every
+     * kernel tier's {@code softmax} reproduces bit for bit. {@code x} and {@code y} may be the same row.
      */
     public static void softmaxRow(float[] x, int xOff, float[] y, int yOff, int n) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            max = Math.max(max, x[xOff + i]);
-        }
-        float negativeMax = -max;
-        float l0 = 0f;
-        float l1 = 0f;
-        float l2 = 0f;
-        float l3 = 0f;
-        float l4 = 0f;
-        float l5 = 0f;
-        float l6 = 0f;
-        float l7 = 0f;
-        int i = 0;
-        for (; i + SOFTMAX_LANES <= n; i += SOFTMAX_LANES) {
-            int s = xOff + i;
-            int d = yOff + i;
-            float e0 = softmaxExp(x[s], negativeMax);
-            float e1 = softmaxExp(x[s + 1], negativeMax);
-            float e2 = softmaxExp(x[s + 2], negativeMax);
-            float e3 = softmaxExp(x[s + 3], negativeMax);
-            float e4 = softmaxExp(x[s + 4], negativeMax);
-            float e5 = softmaxExp(x[s + 5], negativeMax);
-            float e6 = softmaxExp(x[s + 6], negativeMax);
-            float e7 = softmaxExp(x[s + 7], negativeMax);
-            y[d] = e0;
-            y[d + 1] = e1;
-            y[d + 2] = e2;
-            y[d + 3] = e3;
-            y[d + 4] = e4;
-            y[d + 5] = e5;
-            y[d + 6] = e6;
-            y[d + 7] = e7;
-            l0 += e0;
-            l1 += e1;
-            l2 += e2;
-            l3 += e3;
-            l4 += e4;
-            l5 += e5;
-            l6 += e6;
-            l7 += e7;
-        }
-        // the last partial vector: element i + j into lane j (lanes past the end add 0, a no-op)
-        for (int j = 0; i + j < n; j++) {
-            float e = softmaxExp(x[xOff + i + j], negativeMax);
-            y[yOff + i + j] = e;
-            switch (j) {
-                case 0 -> l0 += e;
-                case 1 -> l1 += e;
-                case 2 -> l2 += e;
-                case 3 -> l3 += e;
-                case 4 -> l4 += e;
-                case 5 -> l5 += e;
-                default -> l6 += e;
-            }
-        }
-        float sum = ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7));
-        float scale = 1f / sum;
-        for (int j = 0; j < n; j++) {
-            y[yOff + j] *= scale;
-        }
+        io.tare.kernels.scalar.SoftmaxReference.row(x, xOff, y, yOff, n);
     }
 
     /**

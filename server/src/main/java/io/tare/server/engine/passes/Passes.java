@@ -20,6 +20,10 @@ public final class Passes {
         passes.add(new ConstantFolding(registry));
         if (options.optimize()) {
             passes.add(new NoOpElimination());
+            // same bits as the nodes they replace, so in every mode; before the INT8 lowering, while
+            // shape inference still sees every value (softmax's axis may be given by number)
+            passes.add(new LayerNormFusion());
+            passes.add(new SoftmaxFusion());
             // before any quantization: folding needs the float weights
             passes.add(new BatchNormFolding());
             if (untapped) { // it removes a quantization point a tap would watch

@@ -1,0 +1,116 @@
+package io.tare.server.engine.ops;
+
+import io.tare.kernels.Kernels;
+import io.tare.server.engine.DataType;
+import io.tare.server.engine.EngineException;
+import io.tare.server.engine.Tensor;
+
+/**
+ * {@code tare:MaskedSoftmax}, attention's {@code Softmax(Add(Div(scores, c), mask), axis=-1)} as
+ * one step (made by {@link io.tare.server.engine.passes.SoftmaxFusion}, never read from files).
+ * Inputs: {@code scores} (FLOAT), optional {@code mask} (FLOAT, broadcast with the scores as Add does); attribute
+ * {@link #DIVISOR} or {@link #MULTIPLIER} when the scores were scaled by a constant first.
+ *
+ * <p>Each row is formed in the output as {@code scores / c + mask} (or {@code * c}), the same float
+ * operations as the nodes it replaces, then the kernels' softmax runs on it in place, in ONNX
+ * Runtime's rounding ({@link Kernels#softmax}): the same bits as the three nodes, with one pass
+ * over the scores instead of three. Stateless.
+ */
+public final class MaskedSoftmax {
+    public static final String DOMAIN = "tare";
+    public static final String OP = "MaskedSoftmax";
+    /** The constant the scores were divided by. */
+    public static final String DIVISOR = "tare_divisor";
+    /** The constant the scores were multiplied by. */
+    public static final String MULTIPLIER = "tare_multiplier";
+
+    private MaskedSoftmax() {
+    }
+
+    static void register(OperatorRegistry r) {
+        r.register(DOMAIN, OP, 1, s -> {
+            boolean divide = s.attrs().has(DIVISOR);
+            boolean multiply = s.attrs().has(MULTIPLIER);
+            float c = divide ? s.attrs().getFloat(DIVISOR, 1f) : s.attrs().getFloat(MULTIPLIER, 1f);
+            Kernels kernels = s.compute().kernels();
+            return ctx -> run(ctx, kernels, divide, multiply, c);
+        });
+    }
+
+    private static void run(OpContext ctx, Kernels kernels, boolean divide, boolean multiply, float c) {
+        Tensor x = ctx.input(0);
+        Tensor mask = ctx.input(1);
+        if (x.type() != DataType.FLOAT || (mask != null && mask.type() != DataType.FLOAT)) {
+            throw new EngineException("MaskedSoftmax needs FLOAT scores and mask, got " + x.type());
+        }
+        // the Add's broadcast: usually the mask ([B, 1, 1, S]) stretches to the scores ([B, H, S, S])
+        int[] shape = mask == null ? x.shape() : Broadcasting.shape(x.shape(), mask.shape());
+        int rank = shape.length;
+        Tensor y = ctx.output(0, DataType.FLOAT, shape);
+        if (rank == 0) {
+            throw new EngineException("MaskedSoftmax needs scores of rank >= 1");
+        }
+        int n = shape[rank - 1];
+        int rows = n == 0 ? 0 : y.size() / n;
+        float[] in = x.floats();
+        float[] out = y.floats();
+        float[] m = mask == null ? null : mask.floats();
+        int[] xs = Broadcasting.strides(x.shape(), shape);
+        int[] ms = mask == null ? new int[rank] : Broadcasting.strides(mask.shape(), shape);
+        int[] index = new int[rank];
+        int xo = 0;
+        int mo = 0;
+        for (int r = 0; r < rows; r++) {
+            int o = r * n;
+            scaled(in, xo, xs[rank - 1], out, o, n, divide, multiply, c);
+            if (m != null) {
+                addMask(out, o, m, mo, ms[rank - 1], n);
+            }
+            kernels.softmax(out, o, out, o, n);
+            // odometer over the leading axes, moving the operands' offsets by their strides
+            for (int d = rank - 2; d >= 0; d--) {
+                index[d]++;
+                xo += xs[d];
+                mo += ms[d];
+                if (index[d] < shape[d]) {
+                    break;
+                }
+                xo -= xs[d] * shape[d];
+                mo -= ms[d] * shape[d];
+                index[d] = 0;
+            }
+        }
+    }
+
+    /** Row {@code o} of y = x's row at {@code xo} (stride 1, or 0 when broadcast) divided or multiplied by c. */
+    private static void scaled(float[] x, int xo, int stride, float[] y, int o, int n, boolean divide,
+            boolean multiply, float c) {
+        if (stride == 0) {
+            float v = divide ? x[xo] / c : multiply ? x[xo] * c : x[xo];
+            java.util.Arrays.fill(y, o, o + n, v);
+        } else if (divide) {
+            for (int i = 0; i < n; i++) {
+                y[o + i] = x[xo + i] / c;
+            }
+        } else if (multiply) {
+            for (int i = 0; i < n; i++) {
+                y[o + i] = x[xo + i] * c;
+            }
+        } else {
+            System.arraycopy(x, xo, y, o, n);
+        }
+    }
+
+    private static void addMask(float[] y, int o, float[] m, int mo, int stride, int n) {
+        if (stride == 1) {
+            for (int i = 0; i < n; i++) {
+                y[o + i] += m[mo + i];
+            }
+        } else {
+            float v = m[mo];
+            for (int i = 0; i < n; i++) {
+                y[o + i] += v;
+            }
+        }
+    }
+}
