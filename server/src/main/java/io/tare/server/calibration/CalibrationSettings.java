@@ -11,7 +11,9 @@ import java.util.Map;
  *   <li>{@code calibration_policy}: manual (default), auto or online;</li>
  *   <li>{@code calibration_sample_rate}: a fixed fraction of batches to sample, in (0, 1]; absent,
  *       the sampler keeps its own cost under {@code calibration_cost_budget} (default
- *       {@value #DEFAULT_COST_BUDGET}) of the time spent serving;</li>
+ *       {@value #DEFAULT_COST_BUDGET}) of the time spent serving, and under
+ *       {@code calibration_catch_up_cost_budget} (default {@value #DEFAULT_CATCH_UP_COST_BUDGET}) while
+ *       the model waits for scales: before a cold-start promotion and while a swap is watched;</li>
  *   <li>{@code calibration_clip_rate_threshold} (default {@value #DEFAULT_CLIP_RATE_THRESHOLD}) and
  *       {@code calibration_drift_threshold} (default {@value #DEFAULT_DRIFT_THRESHOLD}): auto refresh
  *       triggers;</li>
@@ -24,7 +26,8 @@ import java.util.Map;
  * @param enabled                 taps on
  * @param policy                  who changes scales
  * @param fixedSampleRate         fraction of batches sampled, or 0 for the cost budget
- * @param costBudget              sampling cost as a fraction of serving time, when no fixed rate
+ * @param costBudget              calibration cost as a fraction of serving time, when no fixed rate
+ * @param catchUpCostBudget       the same while the model waits for scales
  * @param clipRateThreshold       auto refresh when some tensor's clip rate exceeds this
  * @param driftThreshold          auto refresh when some tensor's drift exceeds this
  * @param minSamples              sampled batches since the last change before a refresh
@@ -37,10 +40,16 @@ import java.util.Map;
  * @param evaluationInterval      how often the calibration thread considers a refresh
  */
 public record CalibrationSettings(boolean enabled, CalibrationPolicy policy, double fixedSampleRate, double costBudget,
+                                  double catchUpCostBudget,
                                   double clipRateThreshold, double driftThreshold, int minSamples, Duration window,
                                   int retainedInputs, double promotionMinTop1, double maxScaleRatio,
                                   int probationSamples, double rollbackMargin, Duration evaluationInterval) {
     public static final double DEFAULT_COST_BUDGET = 0.02;
+    /**
+     * While a model waits for scales it serves its slower (float, dynamic) or unproven version; a
+     * fifth of its time spent on getting there sooner is repaid by the faster INT8 it promotes to.
+     */
+    public static final double DEFAULT_CATCH_UP_COST_BUDGET = 0.2;
     public static final double DEFAULT_CLIP_RATE_THRESHOLD = 0.01;
     public static final double DEFAULT_DRIFT_THRESHOLD = 0.1;
     public static final int DEFAULT_MIN_SAMPLES = 8;
@@ -52,8 +61,10 @@ public record CalibrationSettings(boolean enabled, CalibrationPolicy policy, dou
     public static final double DEFAULT_ROLLBACK_MARGIN = 0.1;
 
     public CalibrationSettings {
-        if (fixedSampleRate < 0 || fixedSampleRate > 1 || costBudget <= 0 || costBudget > 1) {
-            throw TareException.invalid("calibration sample rate must lie in (0, 1] and the cost budget in (0, 1]");
+        if (fixedSampleRate < 0 || fixedSampleRate > 1 || costBudget <= 0 || costBudget > 1
+                || catchUpCostBudget < costBudget || catchUpCostBudget > 1) {
+            throw TareException.invalid("calibration sample rate must lie in (0, 1], the cost budget in (0, 1] and the"
+                    + " catch-up cost budget between the cost budget and 1");
         }
         if (minSamples < 1 || retainedInputs < 1 || probationSamples < 1) {
             throw TareException.invalid("calibration sample counts must be positive");
@@ -70,6 +81,7 @@ public record CalibrationSettings(boolean enabled, CalibrationPolicy policy, dou
                 CalibrationPolicy.parse(p.getOrDefault("calibration_policy", "manual")),
                 number(p, "calibration_sample_rate", 0),
                 number(p, "calibration_cost_budget", DEFAULT_COST_BUDGET),
+                number(p, "calibration_catch_up_cost_budget", DEFAULT_CATCH_UP_COST_BUDGET),
                 number(p, "calibration_clip_rate_threshold", DEFAULT_CLIP_RATE_THRESHOLD),
                 number(p, "calibration_drift_threshold", DEFAULT_DRIFT_THRESHOLD),
                 (int) number(p, "calibration_min_samples", DEFAULT_MIN_SAMPLES),
@@ -83,7 +95,7 @@ public record CalibrationSettings(boolean enabled, CalibrationPolicy policy, dou
     }
 
     public CalibrationSettings withPolicy(CalibrationPolicy p) {
-        return new CalibrationSettings(enabled, p, fixedSampleRate, costBudget, clipRateThreshold, driftThreshold,
+        return new CalibrationSettings(enabled, p, fixedSampleRate, costBudget, catchUpCostBudget, clipRateThreshold, driftThreshold,
                 minSamples, window, retainedInputs, promotionMinTop1, maxScaleRatio, probationSamples, rollbackMargin,
                 evaluationInterval);
     }

@@ -241,12 +241,11 @@ public final class ModelCalibration implements AutoCloseable {
         while (!closed) {
             try {
                 SampleCapture c = sampler.poll(pollNanos);
+                // everything this thread does is charged to the sampling budget, in CPU time, not wall
+                // time: on a busy machine it waits for a core, and waiting costs the requests nothing
+                long start = THREADS.getCurrentThreadCpuTime();
                 if (c != null) {
-                    // CPU time, not wall time: on a busy machine this thread waits for a core, and
-                    // waiting costs the requests nothing
-                    long start = THREADS.getCurrentThreadCpuTime();
                     absorb(c);
-                    sampler.recordCost(THREADS.getCurrentThreadCpuTime() - start);
                 }
                 Runnable command;
                 while ((command = commands.poll()) != null) {
@@ -260,12 +259,12 @@ public final class ModelCalibration implements AutoCloseable {
                 if ((minimumJustReached || now - lastEvaluation >= settings.evaluationInterval().toNanos())
                         && evaluationDue(now)) {
                     lastEvaluation = now;
-                    // not charged to the sampling budget: evaluation is rate-limited by evaluationDue and
-                    // refreshes by minSamples, while the budget bounds the per-request share
                     stats.advanceTime(now);
                     evaluate();
                 }
                 subscribers.publish(now, this::takeSnapshot);
+                sampler.setCatchingUp(waitingForScales());
+                sampler.recordCost(THREADS.getCurrentThreadCpuTime() - start);
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException | Error e) {
@@ -273,6 +272,16 @@ public final class ModelCalibration implements AutoCloseable {
                 LOG.log(Level.WARNING, "calibration of '" + target.modelName() + "' failed a step", e);
             }
         }
+    }
+
+    /**
+     * Whether the model is waiting for scales: an online model before its promotion, or any model
+     * whose automatic swap is under live watch. Sampling then runs on the catch-up budget.
+     */
+    private boolean waitingForScales() {
+        CalibrationPolicy p = settings.policy();
+        return p != CalibrationPolicy.MANUAL
+                && (probation != null || (p == CalibrationPolicy.ONLINE && target.activeTable() == null));
     }
 
     private void absorb(SampleCapture c) {

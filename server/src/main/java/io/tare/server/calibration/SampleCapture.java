@@ -18,7 +18,6 @@ public final class SampleCapture {
     private Map<String, Tensor> inputs = Map.of();
     private Map<String, Tensor> outputs = Map.of();
     private long scaleVersion = -1;
-    long copyNanos;
 
     SampleCapture() {
     }

@@ -55,8 +55,11 @@ final class TareInstance implements ModelInstance {
     public List<TensorData> execute(List<TensorData> inputs, List<String> outputNames) {
         TareModel.Serving serving = model.serving();
         Map<String, Tensor> feeds = new HashMap<>();
+        long inputElements = 0;
         for (TensorData input : inputs) {
-            feeds.put(input.name(), TensorConversion.toEngine(input));
+            Tensor t = TensorConversion.toEngine(input);
+            feeds.put(input.name(), t);
+            inputElements += t.size();
         }
         model.noteVersionOnThisThread(serving);
         SampleCapture capture = sampler == null ? null : sampler.begin();
@@ -74,7 +77,7 @@ final class TareInstance implements ModelInstance {
                 sampler.end(capture);
             }
             if (sampler != null) {
-                sampler.recordServing(System.nanoTime() - start);
+                sampler.recordRun(capture, inputElements, System.nanoTime() - start);
             }
         }
         List<TensorData> outputs = new ArrayList<>(outputNames.size());

@@ -65,7 +65,7 @@ final class TareModel implements BackendModel, ScaleTarget, Calibratable, Respon
                     + "(served dynamic until promoted) or use a pre-quantized file");
         }
         this.sampler = settings.enabled() ? new ActivationSampler(settings.fixedSampleRate(), settings.costBudget(),
-                ActivationSampler.DEFAULT_QUEUE_CAPACITY) : null;
+                settings.catchUpCostBudget(), ActivationSampler.DEFAULT_QUEUE_CAPACITY) : null;
         this.tap = sampler == null ? QuantizationTap.NONE : sampler;
         serving.set(build(initial));
         this.signature = TareSignature.of(source, serving.get().model());
