@@ -11,28 +11,29 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The engine tap of one model: copies the activations of sampled batches and hands them to the
- * calibration thread through a bounded queue.
+ * The engine tap of one model: picks the batches to sample, takes them over from the request
+ * thread through a bounded queue, and on the calibration thread replays each on the tapped build
+ * to copy its activations.
+ *
+ * <p>What a sampled request pays: nothing beyond handing over references to its inputs and outputs
+ * (the engine gave them to the instance; they are not copied). It runs on the fused build like any
+ * other batch; the calibration thread later reruns it on the tapped build of the same version
+ * ({@link #replay}), which gives the same activations, since runs are deterministic. The
+ * {@link QuantizationTap} calls therefore only ever come from the calibration thread.
  *
  * <p>Which batches: with a fixed rate, each batch independently with that probability; otherwise
- * the sampler keeps everything calibration costs under a fraction of the time spent serving. The
- * costs: what a sampled batch took beyond an unsampled batch of the same size ({@link #recordRun}
- * with {@link RunTimeBaseline}: the tapped build is slower than the fused one, and the copies are
- * made during the run) and all the calibration thread's CPU time ({@link #recordCost}: histograms,
- * evaluations, the guard's shadow and reference runs). Serving time earns credit at the budget's
- * rate, costs spend it, and a batch is sampled while the credit is not negative (a token bucket
- * holding at most {@link #MAX_CREDIT_NANOS}, so an idle stretch does not save up a burst).
+ * the sampler keeps everything calibration costs (all the calibration thread's CPU time: the
+ * replays, histograms, evaluations, the guard's shadow and reference runs; {@link #recordCost})
+ * under a fraction of the time spent serving ({@link #recordServing}). Serving time earns credit at
+ * the budget's rate, costs spend it, and a batch is sampled while the credit is not negative (a
+ * token bucket holding at most {@link #MAX_CREDIT_NANOS}, so an idle stretch saves up no burst).
  *
- * <p>Two budgets: the steady one, and a catch-up one used while the model is waiting for scales (a
- * cold start before promotion, a swap under live watch), when every sample brings the better table
+ * <p>Two budgets: the steady one, and a catch-up one used while the model waits for scales (a cold
+ * start before promotion, a swap under live watch), when every sample brings the better table
  * closer and the model is serving its slower or unproven version meanwhile.
  *
- * <p>Never blocks a request: the tap only copies ({@link #observe}), and {@link #handOff} uses a
- * non-blocking offer; when the queue is full the sample is dropped and counted.
- *
- * <p>Threading: the tap state of a batch lives in a thread local set by {@link #begin} and cleared
- * by {@link #end}, so instances on different threads sample independently; the engine calls
- * {@link #enabled} once per quantization point per run, which costs one thread-local read.
+ * <p>Never blocks a request: {@link #handOff} uses a non-blocking offer; when the queue is full the
+ * sample is dropped and counted.
  */
 public final class ActivationSampler implements QuantizationTap {
     /** Sampled batches waiting for the calibration thread. */
@@ -44,17 +45,17 @@ public final class ActivationSampler implements QuantizationTap {
      */
     public static final long MAX_CREDIT_NANOS = 50_000_000L;
 
-    private final ThreadLocal<SampleCapture> current = new ThreadLocal<>();
+    /** The capture being filled by a replay on this (the calibration) thread. */
+    private final ThreadLocal<SampleCapture> replaying = new ThreadLocal<>();
     private final BlockingQueue<SampleCapture> queue;
-    private final RunTimeBaseline baseline = new RunTimeBaseline();
     private final AtomicLong credit = new AtomicLong(MAX_CREDIT_NANOS);
     private final AtomicLong servingNanos = new AtomicLong();
     private final AtomicLong costNanos = new AtomicLong();
     private final AtomicLong taken = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
-    private volatile double fixedRate;
-    private volatile double costBudget;
-    private volatile double catchUpBudget;
+    private final double fixedRate;
+    private final double costBudget;
+    private final double catchUpBudget;
     private volatile boolean catchingUp;
     private volatile boolean paused;
 
@@ -70,17 +71,11 @@ public final class ActivationSampler implements QuantizationTap {
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
     }
 
-    /** Decides whether the batch about to run is sampled; if so its taps copy until {@link #end}. */
-    public SampleCapture begin() {
-        if (paused || !decide()) {
-            return null;
+    /** Whether the batch about to run is sampled (then {@link #handOff} it after the run). */
+    public boolean samples() {
+        if (paused) {
+            return false;
         }
-        SampleCapture capture = new SampleCapture();
-        current.set(capture);
-        return capture;
-    }
-
-    private boolean decide() {
         double rate = fixedRate;
         if (rate > 0) {
             return rate >= 1 || ThreadLocalRandom.current().nextDouble() < rate;
@@ -88,46 +83,26 @@ public final class ActivationSampler implements QuantizationTap {
         return credit.get() >= 0;
     }
 
-    /** Stops copying for this thread's batch (call in a finally after the run). */
-    public void end(SampleCapture capture) {
-        current.remove();
-    }
-
     /**
-     * Passes a finished capture with the batch's inputs and outputs (taken over, not copied) to the
-     * calibration thread; drops it when the queue is full.
+     * Passes a sampled batch's inputs and outputs (taken over, not copied) and the tapped build of
+     * the version that served it to the calibration thread; drops it when the queue is full.
      */
-    public void handOff(SampleCapture capture, Map<String, Tensor> inputs, Map<String, Tensor> outputs, long version) {
-        capture.finish(inputs, outputs, version);
-        if (queue.offer(capture)) {
+    public void handOff(Map<String, Tensor> inputs, Map<String, Tensor> outputs, long version, TappedRun tapped) {
+        if (queue.offer(new SampleCapture(inputs, outputs, version, tapped))) {
             taken.incrementAndGet();
         } else {
             dropped.incrementAndGet();
         }
     }
 
-    /**
-     * Accounts one served batch: {@code capture} is what {@link #begin} returned for it (null when
-     * unsampled), {@code inputElements} its size, {@code nanos} its run's wall time. A sampled batch
-     * is charged what it took beyond an unsampled one of the same size, or all of it when no such
-     * batch was seen yet.
-     */
-    public void recordRun(SampleCapture capture, long inputElements, long nanos) {
-        long serving = nanos;
-        if (capture == null) {
-            baseline.record(inputElements, nanos);
-        } else {
-            long expected = baseline.expected(inputElements);
-            long extra = expected < 0 ? nanos : Math.max(0, nanos - expected);
-            serving = nanos - extra;
-            recordCost(extra);
-        }
-        servingNanos.addAndGet(serving);
-        long earned = (long) ((catchingUp ? catchUpBudget : costBudget) * serving);
+    /** Adds the wall time of one served batch to the budget's base, earning credit at the budget's rate. */
+    public void recordServing(long nanos) {
+        servingNanos.addAndGet(nanos);
+        long earned = (long) ((catchingUp ? catchUpBudget : costBudget) * nanos);
         credit.getAndUpdate(c -> Math.min(MAX_CREDIT_NANOS, c + earned));
     }
 
-    /** Adds time spent on calibration (the calibration thread's CPU time) to the sampling cost. */
+    /** Adds time spent on calibration (the calibration thread's CPU time) to the cost. */
     public void recordCost(long nanos) {
         costNanos.addAndGet(nanos);
         credit.addAndGet(-nanos);
@@ -142,18 +117,27 @@ public final class ActivationSampler implements QuantizationTap {
         return catchingUp;
     }
 
+    /** Reruns a capture's batch on its tapped build, copying each activation the tap sees (calibration thread). */
+    void replay(SampleCapture capture) {
+        replaying.set(capture);
+        try {
+            capture.tapped().run(capture.inputs());
+        } finally {
+            replaying.remove();
+        }
+    }
+
     @Override
     public boolean enabled() {
-        return current.get() != null;
+        return replaying.get() != null;
     }
 
     @Override
     public void observe(String tensorName, float[] data, int length) {
-        SampleCapture capture = current.get();
-        if (capture == null || capture.has(tensorName)) {
-            return;
+        SampleCapture capture = replaying.get();
+        if (capture != null && !capture.has(tensorName)) {
+            capture.add(tensorName, Arrays.copyOf(data, length));
         }
-        capture.add(tensorName, Arrays.copyOf(data, length));
     }
 
     /** The next sampled batch, waiting at most {@code timeoutNanos}; null when none came. */

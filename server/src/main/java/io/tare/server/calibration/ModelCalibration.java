@@ -285,6 +285,7 @@ public final class ModelCalibration implements AutoCloseable {
     }
 
     private void absorb(SampleCapture c) {
+        sampler.replay(c);
         for (int i = 0; i < c.tensors().size(); i++) {
             String tensor = c.tensors().get(i);
             if (!stats.tensors().contains(tensor)) {

@@ -7,19 +7,24 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What one sampled batch left behind: a copy of every activation at a quantization point (each
- * tensor once, however many layers read it), and the batch's inputs and outputs (for the refresh
- * guard and the live quality watch). Filled by one compute thread, then handed to the calibration
- * thread; never shared by both at once.
+ * One sampled batch: its inputs and outputs (for the refresh guard and the live quality watch),
+ * the tapped build of the version that served it, and, once the calibration thread has replayed
+ * it there, a copy of every activation at a quantization point (each tensor once, however many
+ * layers read it). Created by the request thread, then owned by the calibration thread alone.
  */
 public final class SampleCapture {
     private final List<String> tensors = new ArrayList<>();
     private final List<float[]> values = new ArrayList<>();
-    private Map<String, Tensor> inputs = Map.of();
-    private Map<String, Tensor> outputs = Map.of();
-    private long scaleVersion = -1;
+    private final Map<String, Tensor> inputs;
+    private final Map<String, Tensor> outputs;
+    private final long scaleVersion;
+    private final TappedRun tapped;
 
-    SampleCapture() {
+    SampleCapture(Map<String, Tensor> inputs, Map<String, Tensor> outputs, long scaleVersion, TappedRun tapped) {
+        this.inputs = inputs;
+        this.outputs = outputs;
+        this.scaleVersion = scaleVersion;
+        this.tapped = tapped;
     }
 
     void add(String tensor, float[] copy) {
@@ -33,10 +38,8 @@ public final class SampleCapture {
         return tensors.contains(tensor);
     }
 
-    void finish(Map<String, Tensor> in, Map<String, Tensor> out, long version) {
-        this.inputs = in;
-        this.outputs = out;
-        this.scaleVersion = version;
+    TappedRun tapped() {
+        return tapped;
     }
 
     /** Names of the captured activations, in the order the run reached them. */

@@ -33,7 +33,8 @@ final class TareModel implements BackendModel, ScaleTarget, Calibratable, Respon
      * mutated. {@code model} has no tap, so the engine fuses across quantization points (requantize
      * fusion, fused residual adds, channels-last activations: about 2x on the Fashion-MNIST CNN);
      * {@code sampled} is the same model built with the sampler's tap, which keeps every float tensor a
-     * quantization point reads, and runs only the batches the sampler picks (null: calibration off).
+     * quantization point reads; the calibration thread replays the batches the sampler picks on it
+     * (null: calibration off).
      */
     record Serving(LoadedModel model, LoadedModel sampled, ScaleTable table) {
         long version() {

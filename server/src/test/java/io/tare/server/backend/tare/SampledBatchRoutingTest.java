@@ -16,10 +16,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A calibrating model serves unsampled batches on the fully fused engine model and only sampled
- * ones on the tapped build: the same Fashion-MNIST ResCNN (torch INT8 file) loaded with calibration
- * sampling half the batches and with calibration off must answer every image with the same bits,
- * while samples are taken, and only the untapped build may carry the passes a tap rules out.
+ * A calibrating model serves every batch on the fully fused engine model; the calibration thread
+ * replays the sampled ones on the tapped build: the same Fashion-MNIST ResCNN (torch INT8 file)
+ * loaded with calibration sampling half the batches and with calibration off must answer every
+ * image with the same bits while samples are taken, and only the untapped build may carry the
+ * passes a tap rules out.
  */
 class SampledBatchRoutingTest {
     private static final int PIXELS = 784;
@@ -28,7 +29,7 @@ class SampledBatchRoutingTest {
     Path repo;
 
     @Test
-    void unsampledBatchesRunFusedAndEveryAnswerMatchesTheUntappedModel() throws Exception {
+    void everyBatchRunsFusedAndEveryAnswerMatchesTheUntappedModel() throws Exception {
         String file = "fmnist/cnn/fmnist_rescnn_int8_hist_pc.onnx";
         CalibrationFixtures.addModel(repo, "sampling", file,
                 CalibrationFixtures.tareConfig("sampling", 8, "calibration_sample_rate", "0.5"));
@@ -39,7 +40,7 @@ class SampledBatchRoutingTest {
             TareModel sampling = (TareModel) server.repository().get("sampling", "").backendModel();
             TareModel plain = (TareModel) server.repository().get("plain", "").backendModel();
             assertTrue(sampling.serving().model().appliedPasses().contains("channels-last-activations"),
-                    "unsampled batches run fused: " + sampling.serving().model().appliedPasses());
+                    "batches run fused: " + sampling.serving().model().appliedPasses());
             assertFalse(sampling.serving().sampled().appliedPasses().contains("channels-last-activations"),
                     "the tapped build keeps the float tensors the tap reads");
             assertNull(plain.serving().sampled(), "calibration off builds no tapped model");
