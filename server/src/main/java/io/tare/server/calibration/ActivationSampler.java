@@ -26,7 +26,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * replays, histograms, evaluations, the guard's shadow and reference runs; {@link #recordCost})
  * under a fraction of the time spent serving ({@link #recordServing}). Serving time earns credit at
  * the budget's rate, costs spend it, and a batch is sampled while the credit is not negative (a
- * token bucket holding at most {@link #MAX_CREDIT_NANOS}, so an idle stretch saves up no burst).
+ * token bucket holding at most {@link #MAX_CREDIT_NANOS}, so an idle stretch saves up no burst). A
+ * sample's cost is reserved when it is handed off, at the recent average, and settled when the
+ * calibration thread has processed it ({@link #recordSampleCost}), so that samples waiting in the
+ * queue count already: otherwise a burst would be admitted before any of it was paid for.
  *
  * <p>Two budgets: the steady one, and a catch-up one used while the model waits for scales (a cold
  * start before promotion, a swap under live watch), when every sample brings the better table
@@ -49,6 +52,8 @@ public final class ActivationSampler implements QuantizationTap {
     private final ThreadLocal<SampleCapture> replaying = new ThreadLocal<>();
     private final BlockingQueue<SampleCapture> queue;
     private final AtomicLong credit = new AtomicLong(MAX_CREDIT_NANOS);
+    /** Moving average of what processing one sample costs the calibration thread (CPU nanos). */
+    private final AtomicLong sampleCost = new AtomicLong();
     private final AtomicLong servingNanos = new AtomicLong();
     private final AtomicLong costNanos = new AtomicLong();
     private final AtomicLong taken = new AtomicLong();
@@ -88,8 +93,10 @@ public final class ActivationSampler implements QuantizationTap {
      * the version that served it to the calibration thread; drops it when the queue is full.
      */
     public void handOff(Map<String, Tensor> inputs, Map<String, Tensor> outputs, long version, TappedRun tapped) {
-        if (queue.offer(new SampleCapture(inputs, outputs, version, tapped))) {
+        long reserved = sampleCost.get();
+        if (queue.offer(new SampleCapture(inputs, outputs, version, tapped, reserved))) {
             taken.incrementAndGet();
+            credit.addAndGet(-reserved);
         } else {
             dropped.incrementAndGet();
         }
@@ -102,7 +109,17 @@ public final class ActivationSampler implements QuantizationTap {
         credit.getAndUpdate(c -> Math.min(MAX_CREDIT_NANOS, c + earned));
     }
 
-    /** Adds time spent on calibration (the calibration thread's CPU time) to the cost. */
+    /**
+     * Settles the cost of processing one sample (replay, copies, histograms: the calibration
+     * thread's CPU time) against what was reserved for it at hand-off.
+     */
+    public void recordSampleCost(SampleCapture capture, long nanos) {
+        costNanos.addAndGet(nanos);
+        credit.addAndGet(capture.reservedCost() - nanos);
+        sampleCost.getAndUpdate(avg -> avg == 0 ? nanos : avg + (nanos - avg) / 8);
+    }
+
+    /** Adds other time spent on calibration (the calibration thread's CPU time) to the cost. */
     public void recordCost(long nanos) {
         costNanos.addAndGet(nanos);
         credit.addAndGet(-nanos);

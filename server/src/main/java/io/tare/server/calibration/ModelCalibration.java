@@ -246,6 +246,9 @@ public final class ModelCalibration implements AutoCloseable {
                 long start = THREADS.getCurrentThreadCpuTime();
                 if (c != null) {
                     absorb(c);
+                    long absorbed = THREADS.getCurrentThreadCpuTime();
+                    sampler.recordSampleCost(c, absorbed - start);
+                    start = absorbed;
                 }
                 Runnable command;
                 while ((command = commands.poll()) != null) {

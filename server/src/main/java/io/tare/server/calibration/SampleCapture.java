@@ -19,12 +19,20 @@ public final class SampleCapture {
     private final Map<String, Tensor> outputs;
     private final long scaleVersion;
     private final TappedRun tapped;
+    private final long reservedCost;
 
-    SampleCapture(Map<String, Tensor> inputs, Map<String, Tensor> outputs, long scaleVersion, TappedRun tapped) {
+    SampleCapture(Map<String, Tensor> inputs, Map<String, Tensor> outputs, long scaleVersion, TappedRun tapped,
+                  long reservedCost) {
         this.inputs = inputs;
         this.outputs = outputs;
         this.scaleVersion = scaleVersion;
         this.tapped = tapped;
+        this.reservedCost = reservedCost;
+    }
+
+    /** The sampling budget reserved for processing this sample when it was handed off. */
+    long reservedCost() {
+        return reservedCost;
     }
 
     void add(String tensor, float[] copy) {

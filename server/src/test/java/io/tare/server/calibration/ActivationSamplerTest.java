@@ -67,6 +67,18 @@ class ActivationSamplerTest {
     }
 
     @Test
+    void samplesWaitingInTheQueueHoldTheirCostAlready() throws Exception {
+        ActivationSampler s = new ActivationSampler(0, 0.02, 0.2, 8);
+        s.handOff(Map.of(), Map.of(), -1, inputs -> { });
+        s.recordSampleCost(s.poll(0), 30 * MS); // 20 ms of the starting 50 left; a sample costs ~30 ms
+        assertTrue(s.samples());
+        s.handOff(Map.of(), Map.of(), -1, inputs -> { });
+        assertFalse(s.samples(), "the queued sample's 30 ms are reserved before it is processed");
+        s.recordSampleCost(s.poll(0), 10 * MS); // it cost 10: 20 ms come back
+        assertTrue(s.samples());
+    }
+
+    @Test
     void fullQueueDropsAndCounts() {
         ActivationSampler s = new ActivationSampler(1, 0.02, 0.2, 1);
         for (int i = 0; i < 3; i++) {
