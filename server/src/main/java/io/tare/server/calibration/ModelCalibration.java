@@ -12,6 +12,7 @@ import io.tare.kernels.calibration.TensorHistogram;
 import io.tare.kernels.calibration.TensorReport;
 import io.tare.server.core.ErrorCode;
 import io.tare.server.core.TareException;
+import io.tare.server.engine.LoadedModel;
 import io.tare.server.engine.quant.ScaleTable;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -182,7 +183,7 @@ public final class ModelCalibration implements AutoCloseable {
             }
             merged.putAll(entries);
             ScaleTable table = new ScaleTable(current + 1, merged);
-            swap(table, "client", CalibrationEvent.Kind.CLIENT_UPDATE, "pushed by a client", Double.NaN);
+            swap(table, null, "client", CalibrationEvent.Kind.CLIENT_UPDATE, "pushed by a client", Double.NaN);
             return table;
         });
     }
@@ -400,7 +401,7 @@ public final class ModelCalibration implements AutoCloseable {
         }
         accepted.incrementAndGet();
         trusted = inputs;
-        swap(v.table(), promotion ? "promotion" : "auto", promotion ? CalibrationEvent.Kind.PROMOTED
+        swap(v.table(), v.model(), promotion ? "promotion" : "auto", promotion ? CalibrationEvent.Kind.PROMOTED
                 : CalibrationEvent.Kind.ACCEPTED, trigger + "; " + v.reason(), v.candidate().top1Agreement());
     }
 
@@ -408,13 +409,21 @@ public final class ModelCalibration implements AutoCloseable {
         return SHOWN_METHODS.stream().filter(m -> GUARDED_METHODS.contains(m.name())).toList();
     }
 
-    /** Installs {@code table}, restarts the statistics' reference and, for automatic swaps, the watch. */
-    private void swap(ScaleTable table, String source, CalibrationEvent.Kind kind, String detail, double guardTop1) {
+    /**
+     * Installs {@code table} (on {@code built}, the guard's build of it, when there is one), restarts
+     * the statistics' reference and, for automatic swaps, the watch.
+     */
+    private void swap(ScaleTable table, LoadedModel built, String source, CalibrationEvent.Kind kind, String detail,
+                      double guardTop1) {
         boolean watched = !Double.isNaN(guardTop1) || (kind == CalibrationEvent.Kind.CLIENT_UPDATE
                 && settings.policy() != CalibrationPolicy.MANUAL);
         // a client's table is held to the bar of the table it replaces, measured before the swap
         double expectedTop1 = !watched ? Double.NaN : Double.isNaN(guardTop1) ? lastTop1() : guardTop1;
-        target.install(table);
+        if (built == null) {
+            target.install(table);
+        } else {
+            target.install(table, built);
+        }
         coldStart.clear();
         history.installed(table, source);
         List<TensorReport> reports = stats.reports(List.of());

@@ -19,8 +19,8 @@ import java.util.Map;
  */
 final class RefreshGuard {
     /** The outcome, with the measurements that decided it. */
-    record Verdict(boolean accepted, String reason, String method, ScaleTable table, OutputQuality candidate,
-                   OutputQuality active) {
+    record Verdict(boolean accepted, String reason, String method, ScaleTable table, LoadedModel model,
+                   OutputQuality candidate, OutputQuality active) {
     }
 
     /** Top-1 agreement a candidate may lose on the inputs the active table was accepted on. */
@@ -36,17 +36,9 @@ final class RefreshGuard {
         this.output = target.outputNames().getFirst();
     }
 
-    private LoadedModel activeShadow;
-    private ScaleTable activeShadowTable;
-
-    /** A shadow of the active table, rebuilt only when the active table changed. */
+    /** The active table's model: the one requests run on (its runs here use their own buffers). */
     LoadedModel activeShadow() {
-        ScaleTable active = target.activeTable();
-        if (activeShadow == null || activeShadowTable != active) {
-            activeShadow = target.shadow(active);
-            activeShadowTable = active;
-        }
-        return activeShadow;
+        return target.servedModel();
     }
 
     /** Quality of {@code model} against the reference on {@code batches}. */
@@ -80,20 +72,23 @@ final class RefreshGuard {
         ScaleTable active = target.activeTable();
         String bestMethod = null;
         ScaleTable bestTable = null;
+        LoadedModel bestModel = null;
         OutputQuality best = null;
         StringBuilder tried = new StringBuilder();
         for (var e : candidates.entrySet()) {
-            OutputQuality q = measure(target.shadow(e.getValue()), recent);
+            LoadedModel shadow = target.shadow(e.getValue());
+            OutputQuality q = measure(shadow, recent);
             tried.append(tried.isEmpty() ? "" : "; ").append(e.getKey()).append(": ").append(q);
             if (best == null || q.top1Agreement() > best.top1Agreement()
                     || (q.top1Agreement() == best.top1Agreement() && q.sqnrDb() > best.sqnrDb())) {
                 best = q;
                 bestMethod = e.getKey();
                 bestTable = e.getValue();
+                bestModel = shadow;
             }
         }
         if (best == null) {
-            return new Verdict(false, "no candidate", null, null, null, null);
+            return new Verdict(false, "no candidate", null, null, null, null, null);
         }
         if (active == null) {
             OutputQuality served = measure(activeShadow(), recent);
@@ -101,24 +96,25 @@ final class RefreshGuard {
             // "guard passed", not "promoted": a first acceptance only proposes the table (ColdStartEvidence)
             return new Verdict(ok, ok ? "guard passed: " + bestMethod + " " + best
                     : "promotion refused: " + bestMethod + " " + best + " is below top-1 " + promotionMinTop1,
-                    bestMethod, bestTable, best, served);
+                    bestMethod, bestTable, bestModel, best, served);
         }
         LoadedModel activeModel = activeShadow();
         OutputQuality activeRecent = measure(activeModel, recent);
         if (!best.notWorseThan(activeRecent) || !(best.sqnrDb() >= activeRecent.sqnrDb() + MIN_SQNR_GAIN_DB)) {
             return new Verdict(false, "refused: " + bestMethod + " " + best + " vs active " + activeRecent,
-                    bestMethod, bestTable, best, activeRecent);
+                    bestMethod, bestTable, bestModel, best, activeRecent);
         }
         if (!trusted.isEmpty()) {
-            OutputQuality candTrusted = measure(target.shadow(bestTable), trusted);
+            OutputQuality candTrusted = measure(bestModel, trusted);
             OutputQuality activeTrusted = measure(activeModel, trusted);
             if (candTrusted.top1Agreement() < activeTrusted.top1Agreement() - TRUSTED_TOP1_TOLERANCE) {
                 return new Verdict(false, "refused: on the inputs the active table was accepted on, " + bestMethod
-                        + " " + candTrusted + " vs active " + activeTrusted, bestMethod, bestTable, best, activeRecent);
+                        + " " + candTrusted + " vs active " + activeTrusted, bestMethod, bestTable, bestModel, best,
+                        activeRecent);
             }
         }
         return new Verdict(true, "accepted: " + bestMethod + " " + best + " vs active " + activeRecent
                 + " (candidates " + tried + ")",
-                bestMethod, bestTable, best, activeRecent);
+                bestMethod, bestTable, bestModel, best, activeRecent);
     }
 }

@@ -6,8 +6,10 @@ import java.util.List;
 
 /**
  * What calibration needs from a served model: its active scale table, a way to swap in another
- * atomically, and separate engine models (never the served one) to check candidates on.
- * Implemented by the tare backend's model.
+ * atomically, and separate engine models to check candidates on. Engine models are immutable once
+ * built (a new table means a new build), so the one requests run on also measures the active
+ * table, and a candidate's build that wins the guard is the one installed. Implemented by the tare
+ * backend's model.
  */
 public interface ScaleTarget {
     String modelName();
@@ -22,6 +24,15 @@ public interface ScaleTarget {
      * @throws IllegalArgumentException when the version is not higher than the active one
      */
     void install(ScaleTable table);
+
+    /**
+     * As {@link #install(ScaleTable)}, with {@code built}, a {@link #shadow} of {@code table}, as the
+     * model requests run on (so the guard's build is not repeated).
+     */
+    void install(ScaleTable table, LoadedModel built);
+
+    /** The untapped engine model requests run on now (with the active table, or none). */
+    LoadedModel servedModel();
 
     /**
      * Serves as the model did before it had any table (FP32 or dynamic INT8) from the next batch on;

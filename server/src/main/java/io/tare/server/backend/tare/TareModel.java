@@ -138,6 +138,11 @@ final class TareModel implements BackendModel, ScaleTarget, Calibratable, Respon
 
     @Override
     public void install(ScaleTable table) {
+        install(table, builder.build(table, QuantizationTap.NONE));
+    }
+
+    @Override
+    public void install(ScaleTable table, LoadedModel built) {
         Serving current = serving.get();
         if (current.table() != null && table.version() <= current.table().version()) {
             throw new IllegalArgumentException("scale table version " + table.version() + " is not newer than "
@@ -145,7 +150,12 @@ final class TareModel implements BackendModel, ScaleTarget, Calibratable, Respon
         }
         // instances open sessions on the new models at their next batch; a batch in flight finishes
         // on the models it started with
-        serving.set(build(table));
+        serving.set(new Serving(built, sampler == null ? null : builder.build(table, tap), table));
+    }
+
+    @Override
+    public LoadedModel servedModel() {
+        return serving.get().model();
     }
 
     @Override
