@@ -38,6 +38,7 @@ public final class MatMulOps {
             FusedActivation act = FusedActivation.from(s);
             return ctx -> activate(ctx, gemm(ctx, alpha, beta, transA, transB), act);
         });
+        PermutedMatMul.register(r);
     }
 
     private static void requireFloat(Tensor t) {
@@ -98,14 +99,10 @@ public final class MatMulOps {
         float[] out = y.floats();
         if (m >= PACK_MIN_ROWS && k > 0 && n > 0) {
             // both operands computed at run time (attention): pack each B block once per call, then
-            // the kernels' SGEMM; a B shared by several batch entries is packed once per entry
-            int tiled = m - SgemmRows.untiled(m);
-            Broadcasting.forEach(batch, sa, sb, none, (o, i, j, unused) -> {
-                gemm.sgemm(x, i * m * k, k, tiled, gemm.packFloat(w, j * k * n, k, n, false), out, o * m * n, n,
-                        io.tare.kernels.gemm.Epilogue.NONE);
-                FloatMatrix.multiply(x, i * m * k + tiled * k, k, w, j * k * n, n, out, o * m * n + tiled * n, n,
-                        m - tiled, k, n, false);
-            });
+            // the kernels' SGEMM in ONNX Runtime's rounding; a B shared by several batch entries is
+            // packed once per entry
+            Broadcasting.forEach(batch, sa, sb, none, (o, i, j, unused) -> RunTimeProduct.multiply(gemm, x, i * m * k,
+                    k, m, k, w, j * k * n, gemm.packFloat(w, j * k * n, k, n, false), out, o * m * n, n));
             return y;
         }
         Broadcasting.forEach(batch, sa, sb, none, (o, i, j, unused) ->

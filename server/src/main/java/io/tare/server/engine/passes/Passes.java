@@ -21,9 +21,11 @@ public final class Passes {
         if (options.optimize()) {
             passes.add(new NoOpElimination());
             // same bits as the nodes they replace, so in every mode; before the INT8 lowering, while
-            // shape inference still sees every value (softmax's axis may be given by number)
+            // shape inference still sees every value (softmax's axis by number, MatMul operand ranks)
+            KnownShapes shapes = new KnownShapes(); // inferred by the first, before any fused node exists
+            passes.add(new TransposeMatMulFusion(shapes));
             passes.add(new LayerNormFusion());
-            passes.add(new SoftmaxFusion());
+            passes.add(new SoftmaxFusion(shapes));
             // before any quantization: folding needs the float weights
             passes.add(new BatchNormFolding());
             if (untapped) { // it removes a quantization point a tap would watch

@@ -6,7 +6,6 @@ import io.tare.server.engine.graph.Attributes;
 import io.tare.server.engine.graph.Graph;
 import io.tare.server.engine.graph.Node;
 import io.tare.server.engine.ops.MaskedSoftmax;
-import io.tare.server.engine.shapes.ShapeInference;
 import io.tare.server.engine.shapes.ValueShape;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,6 +22,15 @@ import java.util.Map;
  * be graph outputs.
  */
 public final class SoftmaxFusion implements GraphPass {
+    private final KnownShapes known;
+
+    public SoftmaxFusion() {
+        this(new KnownShapes());
+    }
+
+    SoftmaxFusion(KnownShapes known) {
+        this.known = known;
+    }
 
     @Override
     public String name() {
@@ -33,7 +41,6 @@ public final class SoftmaxFusion implements GraphPass {
     public boolean apply(Graph graph) {
         boolean changed = false;
         List<Node> nodes = graph.nodes();
-        Map<String, ValueShape> shapes = null;
         for (int i = 0; i < nodes.size(); i++) {
             Node softmax = nodes.get(i);
             if (!is(softmax, "Softmax")) {
@@ -42,8 +49,7 @@ public final class SoftmaxFusion implements GraphPass {
             // before opset 13 the input was coerced to 2-D at axis: for the last axis, the same rows
             long axis = softmax.attributes().getInt("axis", graph.opsetOf(softmax) >= 13 ? -1 : 1);
             if (axis != -1) {
-                shapes = shapes == null ? ShapeInference.infer(graph) : shapes;
-                ValueShape in = shapes.get(softmax.input(0));
+                ValueShape in = known.of(graph).get(softmax.input(0));
                 if (in == null || axis != in.rank() - 1) {
                     continue;
                 }

@@ -190,4 +190,52 @@ class NormalizationFusionTest {
         assertEquals(2 * 3 * 4 * 6, r[1].length);
         assertSameBits(r[0], r[1]);
     }
+
+    /** Attention's head split, products and merge over [B, S, H, D] inputs; Transposes without perm when {@code reversed}. */
+    private static Graph heads(boolean reversed) {
+        List<Node> nodes = new ArrayList<>();
+        nodes.add(node("Transpose", List.of("q"), List.of("qt"), Map.of("perm", new long[] {0, 2, 1, 3})));
+        nodes.add(node("Transpose", List.of("k"), List.of("kt"), Map.of("perm", new long[] {0, 2, 3, 1})));
+        nodes.add(node("MatMul", List.of("qt", "kt"), List.of("s"), Map.of()));
+        nodes.add(node("Softmax", List.of("s"), List.of("p"), Map.of()));
+        nodes.add(node("Transpose", List.of("v"), List.of("vt"), Map.of("perm", new long[] {0, 2, 1, 3})));
+        nodes.add(node("MatMul", List.of("p", "vt"), List.of("o"), Map.of()));
+        nodes.add(reversed ? node("Transpose", List.of("o"), List.of("y"), Map.of())
+                : node("Transpose", List.of("o"), List.of("y"), Map.of("perm", new long[] {0, 2, 1, 3})));
+        return new Graph(nodes, Map.of(), List.of(info("q", 4), info("k", 4), info("v", 4)), List.of(info("y", 4)),
+                Map.of("", 13));
+    }
+
+    @Test
+    void transposesAroundRunTimeMatMulsFoldWithTheSameBits() {
+        // 70 rows: one full 64-row block of the kernels plus a tail; 13: a row left to the plain loop
+        for (int s : new int[] {70, 13, 1}) {
+            int[] shape = {2, s, 3, 8};
+            int size = 2 * s * 3 * 8;
+            Map<String, Tensor> feeds = Map.of("q", Tensor.ofFloats(shape, random(size, 1f, 0f)),
+                    "k", Tensor.ofFloats(shape, random(size, 1f, 0f)), "v", Tensor.ofFloats(shape, random(size, 1f, 0f)));
+            for (boolean reversed : new boolean[] {false, true}) {
+                float[][] r = runBoth(() -> heads(reversed), EngineOptions.DEFAULT, feeds, List.of("tare:PermutedMatMul"));
+                assertSameBits(r[0], r[1]);
+            }
+            LoadedModel fused = Engine.load(heads(false), EngineOptions.DEFAULT);
+            assertFalse(fused.plan().stepOpTypes().contains("Transpose"), fused.plan().stepOpTypes().toString());
+        }
+    }
+
+    @Test
+    void permutedMatMulBroadcastsBatchAxes() {
+        // A [2, 3, 5, 4] read as Transpose(x, [1, 0, 2, 3]) against B [4, 6] given as Transpose(w [6, 4])
+        List<Node> nodes = List.of(
+                node("Transpose", List.of("x"), List.of("xt"), Map.of("perm", new long[] {1, 0, 2, 3})),
+                node("Transpose", List.of("w"), List.of("wt"), Map.of()),
+                node("MatMul", List.of("xt", "wt"), List.of("y"), Map.of()));
+        Supplier<Graph> build = () -> new Graph(nodes, Map.of(), List.of(info("x", 4), info("w", 2)),
+                List.of(info("y", 4)), Map.of("", 13));
+        Map<String, Tensor> feeds = Map.of("x", Tensor.ofFloats(new int[] {3, 2, 5, 4}, random(120, 1f, 0f)),
+                "w", Tensor.ofFloats(new int[] {6, 4}, random(24, 1f, 0f)));
+        float[][] r = runBoth(build, EngineOptions.DEFAULT, feeds, List.of("tare:PermutedMatMul"));
+        assertEquals(2 * 3 * 5 * 6, r[1].length);
+        assertSameBits(r[0], r[1]);
+    }
 }
