@@ -19,22 +19,23 @@ final class FloatTiles {
      * Six rows of A, 2 accumulators per row: 12 in flight, enough to hide FMA latency on two FMA
      * pipes at both 256 and 512 bits, and with 2 B vectors and 1 broadcast still 15 registers, so
      * AVX2's 16 do not spill. The main tile of {@link SimdKernels#sgemm}. Sums k in {@code [k0, k1)};
-     * with {@code accumulate} (a later K block, {@code valid == NR}) adds them to C instead of storing.
+     * with {@code accumulate} (a later K block, {@code valid == NR}) the accumulators start from C, so
+     * each element is still one FMA chain in k order: the same bits as without K blocks.
      */
     static void tile6(float[] a, int aOff, int lda, int k0, int k1, float[] bd, int pb, float[] c, int cOff,
             int ldc, int valid, boolean accumulate) {
-        FloatVector c00 = FloatVector.zero(FS);
-        FloatVector c01 = FloatVector.zero(FS);
-        FloatVector c10 = FloatVector.zero(FS);
-        FloatVector c11 = FloatVector.zero(FS);
-        FloatVector c20 = FloatVector.zero(FS);
-        FloatVector c21 = FloatVector.zero(FS);
-        FloatVector c30 = FloatVector.zero(FS);
-        FloatVector c31 = FloatVector.zero(FS);
-        FloatVector c40 = FloatVector.zero(FS);
-        FloatVector c41 = FloatVector.zero(FS);
-        FloatVector c50 = FloatVector.zero(FS);
-        FloatVector c51 = FloatVector.zero(FS);
+        FloatVector c00 = accumulate ? FloatVector.fromArray(FS, c, cOff) : FloatVector.zero(FS);
+        FloatVector c01 = accumulate ? FloatVector.fromArray(FS, c, cOff + FL) : FloatVector.zero(FS);
+        FloatVector c10 = accumulate ? FloatVector.fromArray(FS, c, cOff + ldc) : FloatVector.zero(FS);
+        FloatVector c11 = accumulate ? FloatVector.fromArray(FS, c, cOff + ldc + FL) : FloatVector.zero(FS);
+        FloatVector c20 = accumulate ? FloatVector.fromArray(FS, c, cOff + 2 * ldc) : FloatVector.zero(FS);
+        FloatVector c21 = accumulate ? FloatVector.fromArray(FS, c, cOff + 2 * ldc + FL) : FloatVector.zero(FS);
+        FloatVector c30 = accumulate ? FloatVector.fromArray(FS, c, cOff + 3 * ldc) : FloatVector.zero(FS);
+        FloatVector c31 = accumulate ? FloatVector.fromArray(FS, c, cOff + 3 * ldc + FL) : FloatVector.zero(FS);
+        FloatVector c40 = accumulate ? FloatVector.fromArray(FS, c, cOff + 4 * ldc) : FloatVector.zero(FS);
+        FloatVector c41 = accumulate ? FloatVector.fromArray(FS, c, cOff + 4 * ldc + FL) : FloatVector.zero(FS);
+        FloatVector c50 = accumulate ? FloatVector.fromArray(FS, c, cOff + 5 * ldc) : FloatVector.zero(FS);
+        FloatVector c51 = accumulate ? FloatVector.fromArray(FS, c, cOff + 5 * ldc + FL) : FloatVector.zero(FS);
         // the loop counts from 0 as before K blocks: with kk from k0, C2 ran this loop at half speed
         int k = k1 - k0;
         int a0 = aOff + k0;
@@ -64,21 +65,6 @@ final class FloatTiles {
             av = FloatVector.broadcast(FS, a[a5 + kk]);
             c50 = av.fma(b0, c50);
             c51 = av.fma(b1, c51);
-        }
-        if (accumulate) {
-            // a later K block: add C's partial sums (whole panels only, see SimdKernels#sgemm)
-            c00 = c00.add(FloatVector.fromArray(FS, c, cOff));
-            c01 = c01.add(FloatVector.fromArray(FS, c, cOff + FL));
-            c10 = c10.add(FloatVector.fromArray(FS, c, cOff + ldc));
-            c11 = c11.add(FloatVector.fromArray(FS, c, cOff + ldc + FL));
-            c20 = c20.add(FloatVector.fromArray(FS, c, cOff + 2 * ldc));
-            c21 = c21.add(FloatVector.fromArray(FS, c, cOff + 2 * ldc + FL));
-            c30 = c30.add(FloatVector.fromArray(FS, c, cOff + 3 * ldc));
-            c31 = c31.add(FloatVector.fromArray(FS, c, cOff + 3 * ldc + FL));
-            c40 = c40.add(FloatVector.fromArray(FS, c, cOff + 4 * ldc));
-            c41 = c41.add(FloatVector.fromArray(FS, c, cOff + 4 * ldc + FL));
-            c50 = c50.add(FloatVector.fromArray(FS, c, cOff + 5 * ldc));
-            c51 = c51.add(FloatVector.fromArray(FS, c, cOff + 5 * ldc + FL));
         }
         if (valid == NR) {
             c00.intoArray(c, cOff);
@@ -114,14 +100,14 @@ final class FloatTiles {
     /** Four rows of A, 2 x 2 accumulators per row... 8 in all, enough to cover FMA latency. */
     static void tile4(float[] a, int aOff, int lda, int k0, int k1, float[] bd, int pb, float[] c, int cOff,
             int ldc, int valid, boolean accumulate) {
-        FloatVector c00 = FloatVector.zero(FS);
-        FloatVector c01 = FloatVector.zero(FS);
-        FloatVector c10 = FloatVector.zero(FS);
-        FloatVector c11 = FloatVector.zero(FS);
-        FloatVector c20 = FloatVector.zero(FS);
-        FloatVector c21 = FloatVector.zero(FS);
-        FloatVector c30 = FloatVector.zero(FS);
-        FloatVector c31 = FloatVector.zero(FS);
+        FloatVector c00 = accumulate ? FloatVector.fromArray(FS, c, cOff) : FloatVector.zero(FS);
+        FloatVector c01 = accumulate ? FloatVector.fromArray(FS, c, cOff + FL) : FloatVector.zero(FS);
+        FloatVector c10 = accumulate ? FloatVector.fromArray(FS, c, cOff + ldc) : FloatVector.zero(FS);
+        FloatVector c11 = accumulate ? FloatVector.fromArray(FS, c, cOff + ldc + FL) : FloatVector.zero(FS);
+        FloatVector c20 = accumulate ? FloatVector.fromArray(FS, c, cOff + 2 * ldc) : FloatVector.zero(FS);
+        FloatVector c21 = accumulate ? FloatVector.fromArray(FS, c, cOff + 2 * ldc + FL) : FloatVector.zero(FS);
+        FloatVector c30 = accumulate ? FloatVector.fromArray(FS, c, cOff + 3 * ldc) : FloatVector.zero(FS);
+        FloatVector c31 = accumulate ? FloatVector.fromArray(FS, c, cOff + 3 * ldc + FL) : FloatVector.zero(FS);
         // the loop counts from 0 as before K blocks: with kk from k0, C2 ran this loop at half speed
         int k = k1 - k0;
         int a0 = aOff + k0;
@@ -143,17 +129,6 @@ final class FloatTiles {
             av = FloatVector.broadcast(FS, a[a3 + kk]);
             c30 = av.fma(b0, c30);
             c31 = av.fma(b1, c31);
-        }
-        if (accumulate) {
-            // a later K block: add C's partial sums (whole panels only, see SimdKernels#sgemm)
-            c00 = c00.add(FloatVector.fromArray(FS, c, cOff));
-            c01 = c01.add(FloatVector.fromArray(FS, c, cOff + FL));
-            c10 = c10.add(FloatVector.fromArray(FS, c, cOff + ldc));
-            c11 = c11.add(FloatVector.fromArray(FS, c, cOff + ldc + FL));
-            c20 = c20.add(FloatVector.fromArray(FS, c, cOff + 2 * ldc));
-            c21 = c21.add(FloatVector.fromArray(FS, c, cOff + 2 * ldc + FL));
-            c30 = c30.add(FloatVector.fromArray(FS, c, cOff + 3 * ldc));
-            c31 = c31.add(FloatVector.fromArray(FS, c, cOff + 3 * ldc + FL));
         }
         if (valid == NR) {
             c00.intoArray(c, cOff);

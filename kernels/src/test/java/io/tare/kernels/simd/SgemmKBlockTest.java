@@ -13,7 +13,9 @@ import org.junit.jupiter.api.Test;
  * The Vector API SGEMM with K blocks ({@code -Dtare.kernels.sgemmKc}, off by default, so the
  * parity suite does not reach it): every block size, row remainder (6-, 4- and 1-row tiles, 8 rows
  * as 4 + 4) and a partial last panel, against a double-precision reference within the parity
- * suite's tolerance; columns past n and past the call's panels stay untouched.
+ * suite's tolerance and bit for bit against the unblocked call (a later block continues each
+ * element's FMA chain from C, in k order, which the engine's ONNX Runtime parity relies on);
+ * columns past n stay untouched.
  */
 class SgemmKBlockTest {
     @Test
@@ -33,8 +35,10 @@ class SgemmKBlockTest {
                 b[i] = (float) rnd.nextGaussian();
             }
             PackedFloatMatrix packed = PackedFloatMatrix.pack(b, 0, k, n, false, simd.floatPanelWidth());
+            int ldc = n + 3;
+            float[] unblocked = new float[m * ldc];
+            simd.sgemm(a, 0, k, m, packed, 0, packed.panels(), unblocked, 0, ldc, 0);
             for (int kBlock : new int[] {0, 1, 7, 64, 128, 256}) {
-                int ldc = n + 3;
                 float[] c = new float[m * ldc];
                 java.util.Arrays.fill(c, Float.NaN);
                 simd.sgemm(a, 0, k, m, packed, 0, packed.panels(), c, 0, ldc, kBlock);
@@ -45,6 +49,8 @@ class SgemmKBlockTest {
                             ref += (double) a[i * k + kk] * b[kk * n + j];
                         }
                         assertEquals(ref, c[i * ldc + j], 1e-5 * k + 1e-5, m + "x" + k + "x" + n + " kc=" + kBlock);
+                        assertEquals(Float.floatToRawIntBits(unblocked[i * ldc + j]),
+                                Float.floatToRawIntBits(c[i * ldc + j]), "bits differ from unblocked, kc=" + kBlock);
                     }
                     for (int j = n; j < ldc; j++) {
                         assertEquals(Float.NaN, c[i * ldc + j], "column " + j + " written, kc=" + kBlock);
