@@ -8,14 +8,17 @@
 #         passes 1%, which torch's histogram calibration does on purpose, then watches the swap);
 #   cold  the FP32 file under the online policy, served dynamic INT8 until its cold start promotes
 #         it (first step below: the test images are sent until the metrics show scale version 1).
-# Then `tare client perf` (gRPC, batch 1) drives each model in turn at each concurrency, ROUNDS times
-# (so that drifting machine noise hits all four alike), after a JIT warm-up of every model. Prints a
+# Then `tare client perf` (gRPC, batch 1) drives each model in turn at each concurrency, ROUNDS times,
+# every other round in reverse order (so that drifting machine noise and a place in the sequence hit
+# all alike), after a JIT warm-up of every model. Prints a
 # table of throughput, p50 and p99 per run and the models' sampling accounts from /metrics.
 #
 #   JAVA=/path/to/jdk-25/bin/java SERVER_LIB=dir/with/jars FIXTURES=../shared/fixtures \
 #     SERVER_CPUS=0,1 CLIENT_CPUS=2-7 benchmarks/calibration-overhead.sh /tmp/calibration-overhead
 #
 # Knobs: SECS measured seconds per run (8), ROUNDS (3), CONCURRENCY ("64 4"), WARM_S per model (8),
+# MODELS (default "off on auto cold"; a trailing digit adds a twin, e.g. "off on off2 on2": the
+# ratios are against the model named off, so the twins show the spread between identical models),
 # PORT_BASE (18700: HTTP; gRPC +1, metrics +2), CLIENT_LIB (default SERVER_LIB).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -46,11 +49,16 @@ model() { # name file parameters...
     while [ $# -gt 0 ]; do printf 'parameters { key: "%s" value { string_value: "%s" } }\n' "$1" "$2"; shift 2; done
   } > "$repo/$name/config.pbtxt"
 }
-model off fmnist_rescnn_int8_hist_pc.onnx calibration off
-model on fmnist_rescnn_int8_hist_pc.onnx
-model auto fmnist_rescnn_int8_hist_pc.onnx calibration_policy auto
-model cold fmnist_rescnn_fp32.onnx mode dynamic calibration_policy online
-MODELS="off on auto cold"
+MODELS="${MODELS:-off on auto cold}"
+for m in $MODELS; do
+  case $m in # a trailing digit makes a twin (same file and settings, its own instances and sampler)
+    off*) model $m fmnist_rescnn_int8_hist_pc.onnx calibration off ;;
+    on*) model $m fmnist_rescnn_int8_hist_pc.onnx ;;
+    auto*) model $m fmnist_rescnn_int8_hist_pc.onnx calibration_policy auto ;;
+    cold*) model $m fmnist_rescnn_fp32.onnx mode dynamic calibration_policy online ;;
+    *) echo "unknown model kind: $m (off, on, auto, cold, each with an optional digit)"; exit 1 ;;
+  esac
+done
 
 { date -u; grep -m1 'model name' /proc/cpuinfo; echo "server CPUs ${SERVER_CPUS:-all}, client CPUs ${CLIENT_CPUS:-all}"
   echo "per run: 2 s warm-up + $SECS s measured, batch 1, gRPC, $IMAGES test images cycled"; } | tee "$OUT/machine.txt"
@@ -67,18 +75,22 @@ perf() { # model concurrency warmup duration
   "${CLIENT[@]}" perf --url "localhost:$GPORT" --model "$1" --input "input=$IMAGES_FILE:$IMAGES,1,28,28" \
     --concurrency "$2" --warmup "$3" --duration "$4" --json 2>/dev/null
 }
-start=$(date +%s)
-for i in $(seq 1 24); do
-  perf cold 4 0 5 >/dev/null
-  v=$(metric tare_calibration_scale_version cold)
-  [ "${v%.*}" -ge 1 ] 2>/dev/null && break
+for cold in $(echo "$MODELS" | tr ' ' '\n' | grep '^cold'); do
+  start=$(date +%s)
+  for i in $(seq 1 24); do
+    perf $cold 4 0 5 >/dev/null
+    v=$(metric tare_calibration_scale_version $cold)
+    [ "${v%.*}" -ge 1 ] 2>/dev/null && break
+  done
+  echo "$cold: scale version ${v:-?} after $(( $(date +%s) - start )) s of traffic at c=4" | tee -a "$OUT/machine.txt"
 done
-echo "cold start: scale version ${v:-?} after $(( $(date +%s) - start )) s of traffic at c=4" | tee -a "$OUT/machine.txt"
 for m in $MODELS; do perf $m 64 0 "$WARM_S" >/dev/null; done
+REVERSED=$(echo "$MODELS" | tr ' ' '\n' | tac | tr '\n' ' ')
 printf '%-5s %-4s %-3s %10s %9s %9s\n' round c model 'req/s' 'p50 us' 'p99 us' | tee "$OUT/table.txt"
 for r in $(seq 1 "$ROUNDS"); do
   for c in $CONCURRENCY; do
-    for m in $MODELS; do
+    # odd rounds in the given order, even rounds reversed: a model's place in the sequence must not pass for its cost
+    for m in $([ $((r % 2)) = 1 ] && echo "$MODELS" || echo "$REVERSED"); do
       perf $m $c 2 "$SECS" > "$OUT/r$r-c$c-$m.json"
       tr -d ' \n' < "$OUT/r$r-c$c-$m.json" | sed -E 's/.*"requests_per_s":([0-9.]+).*"p50_us":([0-9.]+).*"p99_us":([0-9.]+).*/\1 \2 \3/' \
         | awk -v r=$r -v c=$c -v m=$m '{printf "%-5s %-4s %-5s %10.0f %9.0f %9.0f\n", r, c, m, $1, $2, $3}' | tee -a "$OUT/table.txt"
