@@ -39,7 +39,7 @@ SERVER=("$JAVA" "${FLAGS[@]}" -cp "$SERVER_LIB/*" io.tare.server.cli.TareMain)
 CLIENT=("$JAVA" "${FLAGS[@]}" -cp "$CLIENT_LIB/*" io.tare.client.cli.ClientMain)
 [ -n "${CLIENT_CPUS:-}" ] && CLIENT=(taskset -c "$CLIENT_CPUS" "${CLIENT[@]}")
 http_get() { ( exec 3<>"/dev/tcp/127.0.0.1/$1" && printf 'GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' "$2" >&3 && cat <&3 ) 2>/dev/null; }
-metric() { http_get $MPORT /metrics | grep -E "^$1\{.*model=\"$2\"" | head -1 | awk '{print $NF}'; }
+metric() { http_get $MPORT /metrics | grep -E "^$1\{.*model=\"$2\"" | grep -E "${3:-.}" | head -1 | awk '{print $NF}'; }
 
 repo="$OUT/repo"; rm -rf "$repo"
 model() { # name file parameters...
@@ -86,20 +86,32 @@ for cold in $(echo "$MODELS" | tr ' ' '\n' | grep '^cold'); do
 done
 for m in $MODELS; do perf $m 64 0 "$WARM_S" >/dev/null; done
 REVERSED=$(echo "$MODELS" | tr ' ' '\n' | tac | tr '\n' ' ')
-printf '%-5s %-4s %-3s %10s %9s %9s\n' round c model 'req/s' 'p50 us' 'p99 us' | tee "$OUT/table.txt"
+# the server's CPU time (all its threads, user + system) in clock ticks
+server_ticks() { awk '{print $14 + $15}' /proc/$server_pid/stat; }
+TICK_US=$(( 1000000 / $(getconf CLK_TCK) ))
+printf '%-5s %-4s %-5s %10s %9s %9s %12s\n' round c model 'req/s' 'p50 us' 'p99 us' 'CPU us/req' | tee "$OUT/table.txt"
 for r in $(seq 1 "$ROUNDS"); do
   for c in $CONCURRENCY; do
     # odd rounds in the given order, even rounds reversed: a model's place in the sequence must not pass for its cost
     for m in $([ $((r % 2)) = 1 ] && echo "$MODELS" || echo "$REVERSED"); do
+      # CPU per request counts the perf client's 2 s warm-up requests too (not in its JSON): both
+      # ticks and requests are taken over the whole call, from the server's own request counter
+      t0=$(server_ticks); n0=$(metric tare_requests_total "$m" 'outcome="success"'); n0=${n0%.*}
       perf $m $c 2 "$SECS" > "$OUT/r$r-c$c-$m.json"
+      t1=$(server_ticks); n1=$(metric tare_requests_total "$m" 'outcome="success"'); n1=${n1%.*}
+      cpu=$(awk -v t=$((t1 - t0)) -v n="${n1:-0}" -v m="${n0:-0}" -v u=$TICK_US 'BEGIN {print (n > m ? t * u / (n - m) : 0)}')
       tr -d ' \n' < "$OUT/r$r-c$c-$m.json" | sed -E 's/.*"requests_per_s":([0-9.]+).*"p50_us":([0-9.]+).*"p99_us":([0-9.]+).*/\1 \2 \3/' \
-        | awk -v r=$r -v c=$c -v m=$m '{printf "%-5s %-4s %-5s %10.0f %9.0f %9.0f\n", r, c, m, $1, $2, $3}' | tee -a "$OUT/table.txt"
+        | awk -v r=$r -v c=$c -v m=$m -v cpu="$cpu" '{printf "%-5s %-4s %-5s %10.0f %9.0f %9.0f %12.0f\n", r, c, m, $1, $2, $3, cpu}' \
+        | tee -a "$OUT/table.txt"
     done
   done
 done
 echo "== per model and concurrency, summed over rounds: throughput relative to off"
 awk 'NR > 1 {t[$2" "$3] += $4} END {for (k in t) {split(k, a, " "); if (a[2] != "off") printf "c=%s %-5s %.3f\n", a[1], a[2], t[k] / t[a[1]" off"]}}' \
   "$OUT/table.txt" | sort | tee "$OUT/ratios.txt"
+echo "== server CPU per request relative to off (summed over rounds)"
+awk 'NR > 1 {t[$2" "$3] += $7} END {for (k in t) {split(k, a, " "); if (a[2] != "off") printf "c=%s %-5s %.3f\n", a[1], a[2], t[k] / t[a[1]" off"]}}' \
+  "$OUT/table.txt" | sort | tee -a "$OUT/ratios.txt"
 echo "== sampling accounts (/metrics)"
 http_get $MPORT /metrics | grep -E '^tare_calibration_(scale_version|sampling_cost|samples_total|refreshes_total)' \
   | tee "$OUT/metrics.txt"
