@@ -58,7 +58,8 @@ public interface Kernels {
      * Softmax of one contiguous row, {@code y[yOff..yOff+n) = softmax(x[xOff..xOff+n))}, rounded as
      * ONNX Runtime's CPU softmax rounds it (its polynomial exp, 8-lane sum, multiply by 1/sum; see
      * {@link io.tare.kernels.scalar.SoftmaxReference}). {@code x} and {@code y} may be the same row.
-     * Every tier writes identical bits; this default is the reference.
+     * Every tier writes identical bits (NaN for NaN: its sign and payload are unspecified); this
+     * default is the reference.
      */
     default void softmax(float[] x, int xOff, float[] y, int yOff, int n) {
         io.tare.kernels.scalar.SoftmaxReference.row(x, xOff, y, yOff, n);
