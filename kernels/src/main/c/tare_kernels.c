@@ -842,6 +842,71 @@ void tare_int8_windows(const uint8_t *src, const int32_t *off, int kh, int run, 
     tare_int8(work, kp, m, kp, b, panels, nvalid, c, ldc, isa);
 }
 
+/* ---------- INT8 GEMM with its zero-point correction (and dequantization) in the same call ---------- */
+
+/*
+ * Rows [0, m) of c, columns [0, ncols): the raw sums the kernel just wrote, corrected as Java's
+ * EpilogueWriter does (every int operation wrapping, as Java's int arithmetic):
+ *   v = raw + (k * za[i] - rowsum[i]) * zb[j] - za[i] * cs[j] (+ bias[j] when bias != NULL)
+ * then stored as int32 (sa == NULL) or as float (float) v * (sa[i] * sb[j]) (sa != NULL), in place:
+ * the same two roundings as Java's (int to float, one float product; nothing for a compiler to
+ * contract into an FMA). The rows are still in L1/L2 from the kernel.
+ */
+__attribute__((target("avx2"))) static void correct_rows(int m, int k, const int32_t *za, const int32_t *rowsum,
+        const int32_t *zb, const int32_t *cs, const int32_t *bias, const float *sa, const float *sb, int32_t *c,
+        int ldc, int ncols) {
+    for (int i = 0; i < m; i++) {
+        /* unsigned: wraps like Java's int */
+        uint32_t rf = (uint32_t) k * (uint32_t) za[i] - (uint32_t) rowsum[i];
+        __m256i vrf = _mm256_set1_epi32((int32_t) rf);
+        __m256i vza = _mm256_set1_epi32(za[i]);
+        int32_t *row = c + (size_t) i * ldc;
+        float *frow = (float *) row;
+        __m256 vsa = _mm256_set1_ps(sa != NULL ? sa[i] : 0.0f);
+        int j = 0;
+        for (; j + 8 <= ncols; j += 8) {
+            __m256i v = _mm256_loadu_si256((const __m256i *) (row + j));
+            v = _mm256_add_epi32(v, _mm256_mullo_epi32(vrf, _mm256_loadu_si256((const __m256i *) (zb + j))));
+            v = _mm256_sub_epi32(v, _mm256_mullo_epi32(vza, _mm256_loadu_si256((const __m256i *) (cs + j))));
+            if (bias != NULL) {
+                v = _mm256_add_epi32(v, _mm256_loadu_si256((const __m256i *) (bias + j)));
+            }
+            if (sa != NULL) {
+                __m256 scale = _mm256_mul_ps(vsa, _mm256_loadu_ps(sb + j));
+                _mm256_storeu_ps(frow + j, _mm256_mul_ps(_mm256_cvtepi32_ps(v), scale));
+            } else {
+                _mm256_storeu_si256((__m256i *) (row + j), v);
+            }
+        }
+        for (; j < ncols; j++) {
+            uint32_t v = (uint32_t) row[j] + rf * (uint32_t) zb[j] - (uint32_t) za[i] * (uint32_t) cs[j];
+            if (bias != NULL) {
+                v += (uint32_t) bias[j];
+            }
+            if (sa != NULL) {
+                float scale = sa[i] * sb[j];
+                frow[j] = (float) (int32_t) v * scale;
+            } else {
+                row[j] = (int32_t) v;
+            }
+        }
+    }
+}
+
+/*
+ * tare_int8 straight into the caller's C followed by the correction above, so that a GEMM needs
+ * one native call per row block and no int32 scratch or Java epilogue pass: za, rowsum and sa
+ * (NULL: int32 output) are per row of this call; zb, cs, sb and bias (NULL: none) per column,
+ * starting at the first column of the call's first panel; c is int32 or float.
+ */
+void tare_int8_fused(const uint8_t *a, int lda, int m, int k, int kp, const int8_t *b, int panels, int nvalid,
+        const int32_t *za, const int32_t *rowsum, const int32_t *zb, const int32_t *cs, const int32_t *bias,
+        const float *sa, const float *sb, int32_t *c, int ldc, int isa) {
+    int ncols = nvalid < panels * NR ? nvalid : panels * NR;
+    tare_int8(a, lda, m, kp, b, panels, nvalid, c, ldc, isa);
+    correct_rows(m, k, za, rowsum, zb, cs, bias, sa, sb, c, ldc, ncols);
+}
+
 /* ---------- Requantizing epilogue (AVX2, every native ISA: the int32 block comes from any kernel) ---------- */
 
 /* One vector of tare_requantize_flat; returns the 8 results as int32 (low byte = the output byte). */

@@ -190,6 +190,29 @@ public interface Kernels {
     }
 
     /**
+     * True when this tier implements {@link #int8Fused}: the GEMM then makes one call per row block
+     * into C instead of kernel calls into scratch followed by a Java epilogue pass.
+     */
+    default boolean fusesInt8Epilogue() {
+        return false;
+    }
+
+    /**
+     * Rows {@code [rowFrom, rowFrom + m)} of {@code a} times panels {@code [panelFrom, panelTo)} of
+     * {@code b} with the zero-point correction applied, exactly as the GEMM's Java epilogue computes it
+     * ({@code raw + (k za - rowSum) zb[j] - za colSum[j]}, plus {@code bias[j]} when not null, int
+     * arithmetic wrapping), written to {@code ci} as int32 when {@code cf} is null, else to {@code cf}
+     * dequantized as {@code (float) v * (scale(row) * b.scale(j))}. C's first row and column (at
+     * {@code cOff}, row stride {@code ldc}) are row {@code rowFrom} and the first column of
+     * {@code panelFrom}; columns past {@code b.n()} are not written. Only where
+     * {@link #fusesInt8Epilogue()}; this default throws.
+     */
+    default void int8Fused(io.tare.kernels.quant.QuantizedRows a, int rowFrom, int m, PackedInt8Matrix b,
+            int panelFrom, int panelTo, int[] bias, int[] ci, float[] cf, int cOff, int ldc) {
+        throw new UnsupportedOperationException(tier() + " has no fused INT8 epilogue");
+    }
+
+    /**
      * FP32 activations times packed signed INT8 weights with no scale applied:
      * {@code C[i, j] = sum_k A[i, k] * (float) B'[k, j]}. Output placement as in {@link #sgemm}.
      */

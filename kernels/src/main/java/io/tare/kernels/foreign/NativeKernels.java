@@ -39,6 +39,7 @@ public final class NativeKernels implements Kernels {
 
     private final Kernels delegate;
     private final MethodHandle int8;
+    private final MethodHandle int8Fused;
     private final MethodHandle w8a32;
     private final MethodHandle gather;
     private final MethodHandle int8Windows;
@@ -50,6 +51,7 @@ public final class NativeKernels implements Kernels {
     private NativeKernels(Kernels delegate, Loaded lib) {
         this.delegate = delegate;
         this.int8 = lib.int8;
+        this.int8Fused = lib.int8Fused;
         this.w8a32 = lib.w8a32;
         this.gather = lib.gather;
         this.int8Windows = lib.int8Windows;
@@ -153,6 +155,54 @@ public final class NativeKernels implements Kernels {
                     MemorySegment.ofArray(c).asSlice(4L * cOff), ldc, isa);
         } catch (Throwable t) {
             throw new IllegalStateException("native int8 kernel failed", t);
+        }
+    }
+
+    @Override
+    public boolean fusesInt8Epilogue() {
+        return true;
+    }
+
+    /**
+     * {@code tare_int8_fused}: the tier's kernel writes the raw sums straight into C and the same call
+     * corrects (and dequantizes) them in AVX2 while they are in cache: no int32 scratch, no Java pass.
+     */
+    @Override
+    public void int8Fused(io.tare.kernels.quant.QuantizedRows a, int rowFrom, int m, PackedInt8Matrix b,
+            int panelFrom, int panelTo, int[] bias, int[] ci, float[] cf, int cOff, int ldc) {
+        if (m == 0 || panelTo <= panelFrom) {
+            return;
+        }
+        int j0 = panelFrom * PANEL;
+        int cols = Math.min(b.n(), panelTo * PANEL) - j0;
+        java.util.Objects.checkFromIndexSize(rowFrom, m, a.maxRows());
+        java.util.Objects.checkFromIndexSize((long) rowFrom * a.stride(), (long) m * a.stride(), a.data().length);
+        if (panelFrom < 0 || panelTo > b.panels()) {
+            throw new IndexOutOfBoundsException("panels " + panelFrom + ".." + panelTo + " of " + b.panels());
+        }
+        int cLength = cf != null ? cf.length : ci.length;
+        java.util.Objects.checkFromIndexSize(cOff, (m - 1) * (long) ldc + cols, cLength);
+        if (bias != null) {
+            java.util.Objects.checkFromIndexSize(j0, cols, bias.length);
+        }
+        int lda = a.stride();
+        // locals, not conditionals in the call: invokeExact would type those as Object
+        MemorySegment biasSeg = bias == null ? MemorySegment.NULL : MemorySegment.ofArray(bias).asSlice(4L * j0);
+        MemorySegment rowScales = cf == null ? MemorySegment.NULL
+                : MemorySegment.ofArray(a.scales()).asSlice(4L * rowFrom);
+        MemorySegment out = cf != null ? MemorySegment.ofArray(cf).asSlice(4L * cOff)
+                : MemorySegment.ofArray(ci).asSlice(4L * cOff);
+        try {
+            int8Fused.invokeExact(MemorySegment.ofArray(a.data()).asSlice((long) rowFrom * lda), lda, m, b.k(),
+                    b.kPadded(), MemorySegment.ofArray(b.data()).asSlice(b.panelOffset(panelFrom)),
+                    panelTo - panelFrom, b.n() - j0,
+                    MemorySegment.ofArray(a.zeroPoints()).asSlice(4L * rowFrom),
+                    MemorySegment.ofArray(a.rowSums()).asSlice(4L * rowFrom),
+                    MemorySegment.ofArray(b.zeroPointArray()).asSlice(4L * j0),
+                    MemorySegment.ofArray(b.columnSumArray()).asSlice(4L * j0),
+                    biasSeg, rowScales, MemorySegment.ofArray(b.scaleArray()).asSlice(4L * j0), out, ldc, isa);
+        } catch (Throwable t) {
+            throw new IllegalStateException("native fused int8 kernel failed", t);
         }
     }
 
@@ -317,7 +367,7 @@ public final class NativeKernels implements Kernels {
     }
 
     /** The library, bound once per JVM; {@code failure} says why not. */
-    private record Loaded(MethodHandle int8, MethodHandle w8a32, MethodHandle gather, MethodHandle int8Windows,
+    private record Loaded(MethodHandle int8, MethodHandle int8Fused, MethodHandle w8a32, MethodHandle gather, MethodHandle int8Windows,
             MethodHandle requantizeFlat, MethodHandle addQuantized, MethodHandle winograd3x3, int isa,
             String failure) {
         static Loaded attempt() {
@@ -345,6 +395,10 @@ public final class NativeKernels implements Kernels {
                         FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, i, i, i, ValueLayout.ADDRESS, i, i,
                                 ValueLayout.ADDRESS, i, i),
                         Linker.Option.critical(true));
+                java.lang.foreign.AddressLayout p = ValueLayout.ADDRESS;
+                MethodHandle int8Fused = linker.downcallHandle(lib.findOrThrow("tare_int8_fused"),
+                        FunctionDescriptor.ofVoid(p, i, i, i, i, p, i, i, p, p, p, p, p, p, p, p, i, i),
+                        Linker.Option.critical(true));
                 MethodHandle w8a32 = linker.downcallHandle(lib.findOrThrow("tare_w8a32"),
                         FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, i, i, i, i, ValueLayout.ADDRESS, i, i,
                                 ValueLayout.ADDRESS, i),
@@ -370,7 +424,7 @@ public final class NativeKernels implements Kernels {
                         FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, i, i, i, i, i, ValueLayout.ADDRESS, i, i,
                                 ValueLayout.ADDRESS),
                         Linker.Option.critical(true));
-                return new Loaded(int8, w8a32, gather, int8Windows, requantizeFlat, addQuantized, winograd3x3, isa,
+                return new Loaded(int8, int8Fused, w8a32, gather, int8Windows, requantizeFlat, addQuantized, winograd3x3, isa,
                         null);
             } catch (Throwable t) {
                 return failed(t.getMessage() != null ? t.getMessage() : t.toString());
@@ -378,7 +432,7 @@ public final class NativeKernels implements Kernels {
         }
 
         static Loaded failed(String why) {
-            return new Loaded(null, null, null, null, null, null, null, 0, why);
+            return new Loaded(null, null, null, null, null, null, null, null, 0, why);
         }
     }
 }

@@ -208,6 +208,10 @@ public final class Gemm {
     public void int8(QuantizedRows a, WindowRows windows, PackedInt8Matrix b, float[] c, int cOff, int ldc,
             Epilogue ep) {
         requireFloatOutput(ep);
+        if (windows == null && !ep.accumulates() && kernels.fusesInt8Epilogue()) {
+            int8Fused(a, b, null, c, cOff, ldc, ep);
+            return;
+        }
         int8Blocks(a, windows, b, (raw, lds, rows, i0, j0, j1, s) -> EpilogueWriter.int8ToFloat(raw, lds, rows, i0, a,
                 j0, j1, b, ep, kernels, s.row(b.n()), s.spare(b.n()), c, cOff, ldc));
     }
@@ -275,8 +279,43 @@ public final class Gemm {
 
     /** Exact int32 {@code sum_k (a - za)(b - zb)} (ONNX MatMulInteger). */    /** Exact int32 {@code sum_k (a - za)(b - zb)} (ONNX MatMulInteger). */
     public void int8Exact(QuantizedRows a, PackedInt8Matrix b, int[] c, int cOff, int ldc) {
+        if (kernels.fusesInt8Epilogue()) {
+            int8Fused(a, b, c, null, cOff, ldc, Epilogue.NONE);
+            return;
+        }
         int8Blocks(a, null, b, (raw, lds, rows, i0, j0, j1, s) ->
                 EpilogueWriter.int8ToInt32(raw, lds, rows, i0, a, j0, j1, b, s.acc(b.n()), c, cOff, ldc));
+    }
+
+    /**
+     * INT8 on a tier that fuses the epilogue ({@link Kernels#int8Fused}): per worker, one call per
+     * {@link #ROW_BLOCK} rows over all of its panels writes corrected int32 ({@code ci}) or
+     * dequantized floats ({@code cf}, with the epilogue's int32 bias) straight into C; a float bias
+     * or activation then runs in place on the block while it is in cache. Not for accumulating
+     * epilogues (C holds the values to add to) or window rows.
+     */
+    private void int8Fused(QuantizedRows a, PackedInt8Matrix b, int[] ci, float[] cf, int cOff, int ldc, Epilogue ep) {
+        checkInt8(b);
+        if (a.k() != b.k()) {
+            throw new IllegalArgumentException("A has k=" + a.k() + ", B has k=" + b.k());
+        }
+        int w = b.panelWidth();
+        int m = a.rows();
+        boolean finish = cf != null && !ep.isPlain();
+        forPanels(b.panels(), (p0, p1) -> {
+            int j0 = p0 * w;
+            int j1 = Math.min(b.n(), p1 * w);
+            for (int i0 = 0; i0 < m; i0 += ROW_BLOCK) {
+                int rows = Math.min(ROW_BLOCK, m - i0);
+                int at = cOff + i0 * ldc + j0;
+                kernels.int8Fused(a, i0, rows, b, p0, p1, ep.int32Bias(), ci, cf, at, ldc);
+                if (finish) {
+                    Scratch s = scratch.get();
+                    EpilogueWriter.floatBlock(cf, at, ldc, rows, j0, j1, ep, kernels, s.row(b.n()), s.spare(b.n()), cf,
+                            at, ldc);
+                }
+            }
+        });
     }
 
     private interface BlockSink {

@@ -187,16 +187,19 @@ public final class PackedInt8Matrix {
         return new PackedInt8Matrix(k, n, panelWidth, layout, data.clone(), columnSums, scales, zeroPoints);
     }
 
-    /** Column sums, scales and zero points as arrays, for the epilogue's vectorizable loops; never modified. */
-    int[] columnSumArray() {
+    /**
+     * Column sums, scales and zero points as arrays, for the epilogue's vectorizable loops and the
+     * native fused epilogue; read-only by contract, like {@link #data()}.
+     */
+    public int[] columnSumArray() {
         return columnSums;
     }
 
-    float[] scaleArray() {
+    public float[] scaleArray() {
         return scales;
     }
 
-    int[] zeroPointArray() {
+    public int[] zeroPointArray() {
         return zeroPoints;
     }
 

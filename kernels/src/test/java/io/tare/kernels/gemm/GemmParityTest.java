@@ -225,6 +225,26 @@ class GemmParityTest {
             one.int8Exact(rows, pq, i1, 0, n);
             two.int8Exact(rows, pq, i2, 0, n);
             assertArrayEquals(i1, i2);
+            // Dequantized output with an int32 bias and a ReLU, at an offset and a wider row stride:
+            // the native tier's fused path writes straight into C, so C's placement matters.
+            int[] bias32 = new int[n];
+            for (int j = 0; j < n; j++) {
+                bias32[j] = rnd.nextInt(2001) - 1000;
+            }
+            Epilogue ep = Epilogue.of(null, Activation.RELU).withInt32Bias(bias32);
+            one.int8(rows, pq, c1, 0, n, ep);
+            int off = 3;
+            int ldc = n + 5;
+            float[] wide = new float[off + m * ldc];
+            java.util.Arrays.fill(wide, -7f);
+            two.int8(rows, pq, wide, off, ldc, ep);
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < ldc; j++) {
+                    float want = j < n ? c1[i * n + j] : -7f;
+                    assertEquals(want, wide[off + i * ldc + j], 0f, "row " + i + " column " + j);
+                }
+            }
+            assertEquals(-7f, wide[0], 0f);
             one.w8a32(x, 0, k, m, pq, c1, 0, n, Epilogue.NONE);
             two.w8a32(x, 0, k, m, pq, c2, 0, n, Epilogue.NONE);
             assertArrayEquals(c1, c2, 0f);
