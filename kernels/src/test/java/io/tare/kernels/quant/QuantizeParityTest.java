@@ -70,6 +70,29 @@ class QuantizeParityTest {
 
     @ParameterizedTest
     @MethodSource("tiers")
+    void infinitiesSaturateAndSignedZerosLandOnTheZeroPoint(Kernels tier) {
+        Kernels ref = Tiers.scalar();
+        float[] edges = {Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0f, 0f, Float.MAX_VALUE, -Float.MAX_VALUE,
+                Float.MIN_VALUE, -Float.MIN_VALUE, 0.5f, -0.5f, 1.5f, -1.5f, 2.5f, -2.5f, 127.5f, -128.5f, 254.5f};
+        for (int n : Tiers.TAIL_SIZES) {
+            float[] x = new float[n];
+            for (int i = 0; i < n; i++) {
+                x[i] = edges[i % edges.length];
+            }
+            for (DType type : new DType[] {DType.INT8, DType.UINT8}) {
+                for (int zp : type == DType.INT8 ? new int[] {-128, -3, 127} : new int[] {0, 9, 255}) {
+                    byte[] want = new byte[n];
+                    byte[] got = new byte[n];
+                    ref.quantize(x, 0, want, 0, n, 1f, zp, type);
+                    tier.quantize(x, 0, got, 0, n, 1f, zp, type);
+                    assertArrayEquals(want, got, tier.tier() + " n=" + n + " " + type + " zp=" + zp);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("tiers")
     void nanQuantizesToTheZeroPointInVectorBodiesAndTails(Kernels tier) {
         for (int n : Tiers.TAIL_SIZES) {
             float[] x = new float[n];
