@@ -62,7 +62,6 @@ public final class ActivationSampler implements QuantizationTap {
     private final double costBudget;
     private final double catchUpBudget;
     private volatile boolean catchingUp;
-    private volatile boolean paused;
 
     /**
      * @param fixedRate     fraction of batches to sample, or 0 to keep the cost under a budget
@@ -78,9 +77,6 @@ public final class ActivationSampler implements QuantizationTap {
 
     /** Whether the batch about to run is sampled (then {@link #handOff} it after the run). */
     public boolean samples() {
-        if (paused) {
-            return false;
-        }
         double rate = fixedRate;
         if (rate > 0) {
             return rate >= 1 || ThreadLocalRandom.current().nextDouble() < rate;
@@ -160,11 +156,6 @@ public final class ActivationSampler implements QuantizationTap {
     /** The next sampled batch, waiting at most {@code timeoutNanos}; null when none came. */
     SampleCapture poll(long timeoutNanos) throws InterruptedException {
         return queue.poll(timeoutNanos, TimeUnit.NANOSECONDS);
-    }
-
-    /** Stops or resumes sampling (e.g. when calibration is switched off at run time). */
-    public void setPaused(boolean p) {
-        paused = p;
     }
 
     public long taken() {
