@@ -40,16 +40,26 @@ public final class MaskedSoftmax {
     private static void run(OpContext ctx, Kernels kernels, boolean divide, boolean multiply, float c) {
         Tensor x = ctx.input(0);
         Tensor mask = ctx.input(1);
+        Tensor y = ctx.output(0, DataType.FLOAT, shape(x, mask));
+        compute(kernels, x, mask, y, divide, multiply, c);
+    }
+
+    /** The output's shape: the Add's broadcast, usually the mask ([B, 1, 1, S]) stretched to the scores ([B, H, S, S]). */
+    static int[] shape(Tensor x, Tensor mask) {
         if (x.type() != DataType.FLOAT || (mask != null && mask.type() != DataType.FLOAT)) {
             throw new EngineException("MaskedSoftmax needs FLOAT scores and mask, got " + x.type());
         }
-        // the Add's broadcast: usually the mask ([B, 1, 1, S]) stretches to the scores ([B, H, S, S])
         int[] shape = mask == null ? x.shape() : Broadcasting.shape(x.shape(), mask.shape());
-        int rank = shape.length;
-        Tensor y = ctx.output(0, DataType.FLOAT, shape);
-        if (rank == 0) {
+        if (shape.length == 0) {
             throw new EngineException("MaskedSoftmax needs scores of rank >= 1");
         }
+        return shape;
+    }
+
+    /** {@code y = softmax(x / c + mask)} over the last axis; y has {@link #shape}. */
+    static void compute(Kernels kernels, Tensor x, Tensor mask, Tensor y, boolean divide, boolean multiply, float c) {
+        int[] shape = y.shape();
+        int rank = shape.length;
         int n = shape[rank - 1];
         int rows = n == 0 ? 0 : y.size() / n;
         float[] in = x.floats();
@@ -61,12 +71,7 @@ public final class MaskedSoftmax {
         int xo = 0;
         int mo = 0;
         for (int r = 0; r < rows; r++) {
-            int o = r * n;
-            scaled(in, xo, xs[rank - 1], out, o, n, divide, multiply, c);
-            if (m != null) {
-                addMask(out, o, m, mo, ms[rank - 1], n);
-            }
-            kernels.softmax(out, o, out, o, n);
+            row(kernels, in, xo, xs[rank - 1], out, r * n, n, divide, multiply, c, m, mo, ms[rank - 1]);
             // odometer over the leading axes, moving the operands' offsets by their strides
             for (int d = rank - 2; d >= 0; d--) {
                 index[d]++;
@@ -80,6 +85,19 @@ public final class MaskedSoftmax {
                 index[d] = 0;
             }
         }
+    }
+
+    /**
+     * One row: {@code y[o..o+n) = softmax(x[xo..] / c + mask[mo..])}, x's and the mask's elements
+     * {@code xStride} and {@code maskStride} apart (0: broadcast); mask may be null; x may be y.
+     */
+    static void row(Kernels kernels, float[] x, int xo, int xStride, float[] y, int o, int n, boolean divide,
+            boolean multiply, float c, float[] mask, int mo, int maskStride) {
+        scaled(x, xo, xStride, y, o, n, divide, multiply, c);
+        if (mask != null) {
+            addMask(y, o, mask, mo, maskStride, n);
+        }
+        kernels.softmax(y, o, y, o, n);
     }
 
     /** Row {@code o} of y = x's row at {@code xo} (stride 1, or 0 when broadcast) divided or multiplied by c. */

@@ -39,6 +39,7 @@ public final class MatMulOps {
             return ctx -> activate(ctx, gemm(ctx, alpha, beta, transA, transB), act);
         });
         PermutedMatMul.register(r);
+        ScaledAttention.register(r);
     }
 
     private static void requireFloat(Tensor t) {

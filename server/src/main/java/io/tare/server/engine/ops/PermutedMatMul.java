@@ -41,7 +41,15 @@ public final class PermutedMatMul {
     }
 
     /** A tensor seen through a permutation: the permuted shape and each permuted axis's stride. */
-    private record View(int[] shape, int[] strides) {
+    record View(int[] shape, int[] strides) {
+        int rowStride() {
+            return strides[shape.length - 2];
+        }
+
+        int colStride() {
+            return strides[shape.length - 1];
+        }
+
         static View of(int[] physical, long[] perm) {
             int rank = physical.length;
             int[] strides = Axes.strides(physical);
@@ -65,78 +73,110 @@ public final class PermutedMatMul {
     private static void run(OpContext ctx, Gemm gemm, long[] pa, long[] pb, long[] pc) {
         Tensor a = ctx.input(0);
         Tensor b = ctx.input(1);
+        requireFloat(a, b);
+        Geometry g = Geometry.of(a.shape(), pa, b.shape(), pb, pc);
+        Tensor y = ctx.output(0, DataType.FLOAT, g.outShape());
+        multiply(ctx, gemm, g, a.floats(), b.floats(), y.floats());
+    }
+
+    static void requireFloat(Tensor a, Tensor b) {
         if (a.type() != DataType.FLOAT || b.type() != DataType.FLOAT || a.rank() < 2 || b.rank() < 2) {
             throw new EngineException("PermutedMatMul needs FLOAT operands of rank >= 2");
         }
-        View va = View.of(a.shape(), pa);
-        View vb = View.of(b.shape(), pb);
-        int ra = va.shape.length;
-        int rb = vb.shape.length;
-        int m = va.shape[ra - 2];
-        int k = va.shape[ra - 1];
-        int n = vb.shape[rb - 1];
-        if (vb.shape[rb - 2] != k) {
-            throw new EngineException("MatMul shapes " + Arrays.toString(va.shape) + " and "
-                    + Arrays.toString(vb.shape) + " do not match");
+    }
+
+    /**
+     * Where a permuted product reads and writes: the operands' views, the product's sizes, its
+     * broadcast batch axes with each operand's and the output's stride on them.
+     */
+    record Geometry(View a, View b, int m, int k, int n, int[] batch, int[] outShape, int[] cStrides, int[] sa,
+            int[] sb) {
+        static Geometry of(int[] aShape, long[] pa, int[] bShape, long[] pb, long[] pc) {
+            View va = View.of(aShape, pa);
+            View vb = View.of(bShape, pb);
+            int ra = va.shape.length;
+            int rb = vb.shape.length;
+            int m = va.shape[ra - 2];
+            int k = va.shape[ra - 1];
+            int n = vb.shape[rb - 1];
+            if (vb.shape[rb - 2] != k) {
+                throw new EngineException("MatMul shapes " + Arrays.toString(va.shape) + " and "
+                        + Arrays.toString(vb.shape) + " do not match");
+            }
+            int[] batch = Broadcasting.shape(Arrays.copyOf(va.shape, ra - 2), Arrays.copyOf(vb.shape, rb - 2));
+            int rank = batch.length + 2;
+            int[] logical = Arrays.copyOf(batch, rank);
+            logical[rank - 2] = m;
+            logical[rank - 1] = n;
+            // the output is Transpose(logical, pc): its shape, and each logical axis's stride in it
+            int[] outShape = new int[rank];
+            int[] cStrides = new int[rank];
+            if (pc == null) {
+                outShape = logical;
+                cStrides = Axes.strides(logical);
+            } else {
+                if (pc.length != rank) {
+                    throw new EngineException("output permutation " + Arrays.toString(pc) + " for rank " + rank);
+                }
+                for (int i = 0; i < rank; i++) {
+                    outShape[i] = logical[Axes.normalize(pc[i], rank)];
+                }
+                int[] physStrides = Axes.strides(outShape);
+                for (int i = 0; i < rank; i++) {
+                    cStrides[Axes.normalize(pc[i], rank)] = physStrides[i];
+                }
+            }
+            return new Geometry(va, vb, m, k, n, batch, outShape, cStrides, batchStrides(va, batch),
+                    batchStrides(vb, batch));
         }
-        int[] batch = Broadcasting.shape(Arrays.copyOf(va.shape, ra - 2), Arrays.copyOf(vb.shape, rb - 2));
-        int rank = batch.length + 2;
-        int[] logical = Arrays.copyOf(batch, rank);
-        logical[rank - 2] = m;
-        logical[rank - 1] = n;
-        // the output is Transpose(logical, pc): its shape, and each logical axis's stride in it
-        int[] outShape = new int[rank];
-        int[] physStrides;
-        int[] cStrides = new int[rank];
-        if (pc == null) {
-            outShape = logical;
-            cStrides = Axes.strides(logical);
-        } else {
-            if (pc.length != rank) {
-                throw new EngineException("output permutation " + Arrays.toString(pc) + " for rank " + rank);
-            }
-            for (int i = 0; i < rank; i++) {
-                outShape[i] = logical[Axes.normalize(pc[i], rank)];
-            }
-            physStrides = Axes.strides(outShape);
-            for (int i = 0; i < rank; i++) {
-                cStrides[Axes.normalize(pc[i], rank)] = physStrides[i];
-            }
+
+        int rank() {
+            return batch.length + 2;
         }
-        Tensor y = ctx.output(0, DataType.FLOAT, outShape);
-        if (m == 0 || n == 0 || y.size() == 0) {
+
+        /** Row stride of C. */
+        int ldc() {
+            return cStrides[rank() - 2];
+        }
+
+        /** Column stride of C (1 when its rows are contiguous). */
+        int cColStride() {
+            return cStrides[rank() - 1];
+        }
+
+        /** Number of batch entries. */
+        int entries() {
+            return Axes.product(batch, 0, batch.length);
+        }
+    }
+
+    /** Floats of B scratch an entry needs: B, and B^T beside it when B's columns are contiguous. */
+    static int bScratch(Geometry g) {
+        return g.b().colStride() != 1 && g.b().rowStride() == 1 ? 2 * g.k() * g.n() : g.k() * g.n();
+    }
+
+    /** The whole product {@code out = a x b} as laid out by {@code g}; scratch slots 0 to 2. */
+    static void multiply(OpContext ctx, Gemm gemm, Geometry g, float[] x, float[] w, float[] out) {
+        int m = g.m();
+        int k = g.k();
+        int n = g.n();
+        int[] batch = g.batch();
+        if (m == 0 || n == 0 || Axes.product(g.outShape(), 0, g.outShape().length) == 0) {
             return;
         }
-        int[] sa = batchStrides(va, batch);
-        int[] sb = batchStrides(vb, batch);
-        float[] x = a.floats();
-        float[] w = b.floats();
-        float[] out = y.floats();
-        float[] aBlock = ctx.floatScratch(0, va.strides[ra - 1] == 1 ? 0 : m * k);
-        float[] bBlock = ctx.floatScratch(1, k * n);
-        float[] cBlock = ctx.floatScratch(2, cStrides[rank - 1] == 1 ? 0 : m * n);
+        int[] sa = g.sa();
+        int[] sb = g.sb();
+        int[] cStrides = g.cStrides();
+        float[] aBlock = ctx.floatScratch(0, g.a().colStride() == 1 ? 0 : m * k);
+        float[] bBlock = ctx.floatScratch(1, bScratch(g));
+        float[] cBlock = ctx.floatScratch(2, g.cColStride() == 1 ? 0 : m * n);
         int[] index = new int[batch.length];
-        int count = Axes.product(batch, 0, batch.length);
+        int count = g.entries();
         int ao = 0;
         int bo = 0;
         int co = 0;
         for (int e = 0; e < count; e++) {
-            // A: in place when its rows are contiguous, else gathered
-            float[] aSrc = x;
-            int aOff = ao;
-            int lda = va.strides[ra - 2];
-            if (va.strides[ra - 1] != 1) {
-                gather(x, ao, va.strides[ra - 2], va.strides[ra - 1], m, k, aBlock);
-                aSrc = aBlock;
-                aOff = 0;
-                lda = k;
-            }
-            if (k == 0) { // an empty sum: zeros
-                fill(out, co, cStrides[rank - 2], cStrides[rank - 1], m, n);
-            } else {
-                product(gemm, aSrc, aOff, lda, m, k, n, w, bo, vb.strides[rb - 2], vb.strides[rb - 1], bBlock, out, co,
-                        cStrides[rank - 2], cStrides[rank - 1], cBlock);
-            }
+            entry(gemm, g, x, ao, w, bo, aBlock, bBlock, out, co, g.ldc(), g.cColStride(), cBlock);
             // odometer over the batch axes
             for (int d = batch.length - 1; d >= 0; d--) {
                 index[d]++;
@@ -154,16 +194,60 @@ public final class PermutedMatMul {
         }
     }
 
-    /** One batch entry: B gathered contiguous and packed, C written in place when its rows are contiguous. */
+    /**
+     * One batch entry, A at {@code ao} in {@code x} and B at {@code bo} in {@code w} as the views
+     * say, C at {@code co} with strides {@code ldc} and {@code cColStride}. A is read in place when
+     * its rows are contiguous, else gathered into {@code aBlock} [m * k]; {@code bBlock} holds
+     * {@link #bScratch} floats; {@code cBlock} [m * n] when C's rows are not contiguous.
+     */
+    static void entry(Gemm gemm, Geometry g, float[] x, int ao, float[] w, int bo, float[] aBlock, float[] bBlock,
+            float[] out, int co, int ldc, int cColStride, float[] cBlock) {
+        int m = g.m();
+        int k = g.k();
+        int n = g.n();
+        float[] aSrc = x;
+        int aOff = ao;
+        int lda = g.a().rowStride();
+        if (g.a().colStride() != 1) {
+            gather(x, ao, g.a().rowStride(), g.a().colStride(), m, k, aBlock);
+            aSrc = aBlock;
+            aOff = 0;
+            lda = k;
+        }
+        if (k == 0) { // an empty sum: zeros
+            fill(out, co, ldc, cColStride, m, n);
+        } else {
+            product(gemm, aSrc, aOff, lda, m, k, n, w, bo, g.b().rowStride(), g.b().colStride(), bBlock, out, co,
+                    ldc, cColStride, cBlock);
+        }
+    }
+
+    /**
+     * One batch entry: B gathered contiguous and packed, C written in place when its rows are
+     * contiguous. A B whose columns are contiguous (attention's K read as K^T) is gathered as B^T
+     * rows with whole-row copies and packed transposed, which packs the same matrix; the plain [k, n]
+     * form is then only made when some rows run outside the kernels ({@link RunTimeProduct}).
+     */
     private static void product(Gemm gemm, float[] a, int aOff, int lda, int m, int k, int n, float[] w, int bOff,
             int bRowStride, int bColStride, float[] bBlock, float[] out, int cOff, int ldc, int cColStride,
             float[] cBlock) {
-        gather(w, bOff, bRowStride, bColStride, k, n, bBlock);
-        PackedFloatMatrix packed = gemm.packFloat(bBlock, 0, k, n, false);
-        if (cColStride == 1) {
-            RunTimeProduct.multiply(gemm, a, aOff, lda, m, k, bBlock, 0, packed, out, cOff, ldc);
+        PackedFloatMatrix packed;
+        int bPlain = 0;
+        if (bColStride != 1 && bRowStride == 1) {
+            gather(w, bOff, bColStride, 1, n, k, bBlock); // B^T [n, k]
+            packed = gemm.packFloat(bBlock, 0, k, n, true);
+            if (RunTimeProduct.hasUntiledRows(m)) {
+                bPlain = k * n;
+                FloatMatrix.transpose(bBlock, 0, n, k, bBlock, bPlain);
+            }
         } else {
-            RunTimeProduct.multiply(gemm, a, aOff, lda, m, k, bBlock, 0, packed, cBlock, 0, n);
+            gather(w, bOff, bRowStride, bColStride, k, n, bBlock);
+            packed = gemm.packFloat(bBlock, 0, k, n, false);
+        }
+        if (cColStride == 1) {
+            RunTimeProduct.multiply(gemm, a, aOff, lda, m, k, bBlock, bPlain, packed, out, cOff, ldc);
+        } else {
+            RunTimeProduct.multiply(gemm, a, aOff, lda, m, k, bBlock, bPlain, packed, cBlock, 0, n);
             scatter(cBlock, m, n, out, cOff, ldc, cColStride);
         }
     }

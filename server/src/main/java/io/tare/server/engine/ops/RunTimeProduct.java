@@ -17,9 +17,16 @@ final class RunTimeProduct {
     private RunTimeProduct() {
     }
 
+    /** Whether some rows of an {@code m}-row product run outside the kernels (and so need B as [k, n]). */
+    static boolean hasUntiledRows(int m) {
+        return m % Gemm.ROW_BLOCK != 0 && SgemmRows.untiled(m % Gemm.ROW_BLOCK) != 0
+                || m >= Gemm.ROW_BLOCK && SgemmRows.untiled(Gemm.ROW_BLOCK) != 0;
+    }
+
     /**
      * {@code C[m, n] = A[m, k] x B[k, n]}: A row-major with row stride {@code lda}, B row-major
-     * contiguous at {@code bOff} (row stride n) and also packed as {@code packed}, C with row stride
+     * contiguous at {@code bOff} (row stride n; read only when {@link #hasUntiledRows}) and also packed as
+     * {@code packed}, C with row stride
      * {@code ldc}.
      */
     static void multiply(Gemm gemm, float[] a, int aOff, int lda, int m, int k, float[] b, int bOff,

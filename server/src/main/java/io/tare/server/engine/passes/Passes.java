@@ -26,6 +26,7 @@ public final class Passes {
             passes.add(new TransposeMatMulFusion(shapes));
             passes.add(new LayerNormFusion());
             passes.add(new SoftmaxFusion(shapes));
+            passes.add(new AttentionFusion()); // joins the steps the two passes above made
             // before any quantization: folding needs the float weights
             passes.add(new BatchNormFolding());
             if (untapped) { // it removes a quantization point a tap would watch

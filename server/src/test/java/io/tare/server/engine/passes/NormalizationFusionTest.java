@@ -223,6 +223,83 @@ class NormalizationFusionTest {
         }
     }
 
+    /** Attention over [B, S, H, D] inputs: head split, Q K^T, scaling, mask, softmax, times V, head merge. */
+    private static Graph scaledAttention(boolean withMask, boolean multiply) {
+        Map<String, Tensor> c = new LinkedHashMap<>();
+        c.put("c", Tensor.scalar(multiply ? 0.35355338f : 2.828427f));
+        List<Node> nodes = new ArrayList<>();
+        nodes.add(node("Transpose", List.of("q"), List.of("qt"), Map.of("perm", new long[] {0, 2, 1, 3})));
+        nodes.add(node("Transpose", List.of("k"), List.of("kt"), Map.of("perm", new long[] {0, 2, 3, 1})));
+        nodes.add(node("MatMul", List.of("qt", "kt"), List.of("s"), Map.of()));
+        nodes.add(node(multiply ? "Mul" : "Div", List.of("s", "c"), List.of("t"), Map.of()));
+        String logits = "t";
+        if (withMask) {
+            nodes.add(node("Add", List.of("t", "mask"), List.of("u"), Map.of()));
+            logits = "u";
+        }
+        nodes.add(node("Softmax", List.of(logits), List.of("p"), Map.of()));
+        nodes.add(node("Transpose", List.of("v"), List.of("vt"), Map.of("perm", new long[] {0, 2, 1, 3})));
+        nodes.add(node("MatMul", List.of("p", "vt"), List.of("o"), Map.of()));
+        nodes.add(node("Transpose", List.of("o"), List.of("y"), Map.of("perm", new long[] {0, 2, 1, 3})));
+        List<ValueInfo> inputs = new ArrayList<>(List.of(info("q", 4), info("k", 4), info("v", 4)));
+        if (withMask) {
+            inputs.add(info("mask", 4));
+        }
+        return new Graph(nodes, c, inputs, List.of(info("y", 4)), Map.of("", 13));
+    }
+
+    @Test
+    void attentionFusesHeadByHeadWithTheSameBits() {
+        // 70 tokens: a full 64-row block of the kernels plus a tail; 13: rows left to the plain loop; 1
+        for (int s : new int[] {70, 13, 1}) {
+            int[] shape = {2, s, 3, 8};
+            int size = 2 * s * 3 * 8;
+            float[] mask = new float[2 * s];
+            for (int i = 0; i < mask.length; i++) {
+                mask[i] = i % 5 == 4 ? -3.4028235e38f : 0f; // BERT's additive padding mask
+            }
+            Map<String, Tensor> feeds = Map.of("q", Tensor.ofFloats(shape, random(size, 1f, 0f)),
+                    "k", Tensor.ofFloats(shape, random(size, 1f, 0f)), "v", Tensor.ofFloats(shape, random(size, 1f, 0f)),
+                    "mask", Tensor.ofFloats(new int[] {2, 1, 1, s}, mask));
+            for (boolean withMask : new boolean[] {true, false}) {
+                for (boolean multiply : new boolean[] {false, true}) {
+                    Map<String, Tensor> in = withMask ? feeds : Map.of("q", feeds.get("q"), "k", feeds.get("k"),
+                            "v", feeds.get("v"));
+                    float[][] r = runBoth(() -> scaledAttention(withMask, multiply), EngineOptions.DEFAULT, in,
+                            List.of("tare:ScaledAttention"));
+                    assertSameBits(r[0], r[1]);
+                }
+            }
+            List<String> ops = Engine.load(scaledAttention(true, false), EngineOptions.DEFAULT).plan().stepOpTypes();
+            assertEquals(List.of("tare:ScaledAttention"), ops);
+        }
+    }
+
+    @Test
+    void attentionWithAMaskThatEnlargesTheScoresRunsStepByStep() {
+        // scores [1, 3, 4, 4] (B = 1) against a mask [2, 1, 1, 4]: the probabilities and the output get B = 2
+        int[] shape = {1, 4, 3, 8};
+        Map<String, Tensor> feeds = Map.of("q", Tensor.ofFloats(shape, random(96, 1f, 0f)),
+                "k", Tensor.ofFloats(shape, random(96, 1f, 0f)), "v", Tensor.ofFloats(shape, random(96, 1f, 0f)),
+                "mask", Tensor.ofFloats(new int[] {2, 1, 1, 4}, random(8, 2f, 0f)));
+        float[][] r = runBoth(() -> scaledAttention(true, false), EngineOptions.DEFAULT, feeds,
+                List.of("tare:ScaledAttention"));
+        assertEquals(2 * 4 * 3 * 8, r[1].length);
+        assertSameBits(r[0], r[1]);
+    }
+
+    @Test
+    void attentionScoresWithAnotherReaderStayUnfused() {
+        Supplier<Graph> build = () -> {
+            Graph g = scaledAttention(true, false);
+            List<ValueInfo> outputs = new ArrayList<>(g.outputs());
+            outputs.add(info("s", 4)); // the raw scores are also an output
+            return new Graph(g.nodes(), g.initializers(), g.inputs(), outputs, g.opsets());
+        };
+        List<String> ops = Engine.load(build.get(), EngineOptions.DEFAULT).plan().stepOpTypes();
+        assertFalse(ops.contains("tare:ScaledAttention"), ops.toString());
+    }
+
     @Test
     void permutedMatMulBroadcastsBatchAxes() {
         // A [2, 3, 5, 4] read as Transpose(x, [1, 0, 2, 3]) against B [4, 6] given as Transpose(w [6, 4])
