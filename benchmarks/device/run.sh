@@ -20,10 +20,13 @@ tests() { local l=$1 c=$2; shift 2
 ( tests avx2 ${T4:-14,15} -Dtare.kernels.native.isa=avx2 ) > $OUT/t4.log 2>&1 & P="$P $!"
 wait $P
 bm() { local c=$1; shift; echo "== bench model $*" | sed "s|$M/||g"; taskset -c $c timeout 45 $J $F -Xmx4g -cp "$SCP" io.tare.server.cli.TareMain bench model "$@" --seconds ${BS:-3} --data $T/fm/test_x.f32 2>&1 | grep -E '^(tare|ort):|outputs|Exception|rror'; }
-( taskset -c ${KB:-8,9} timeout 150 $J $F -Xmx4g -cp "$D/benchmarks-classes:$SCP" io.tare.benchmarks.KernelBench --quick > $OUT/bench-kernels.txt 2>&1; echo "bench kernels rc=$?" >> $OUT/bench-kernels.txt ) &
+( taskset -c ${KB:-8,9} timeout 150 $J $F -Xmx4g -cp "$D/benchmarks-classes:$SCP" io.tare.benchmarks.KernelBench --quick > $OUT/bench-kernels.txt 2>&1; echo "bench kernels rc=$?" >> $OUT/bench-kernels.txt
+  # where batched GEMM time goes around the kernel (AMX there), and FP32 with K blocks of 128 (512-bit panels)
+  for kc in 0 128; do taskset -c ${KB:-8,9} timeout 60 $J $F -Xmx4g -Dtare.kernels.sgemmKc=$kc -cp "$D/benchmarks-classes:$SCP" \
+    io.tare.benchmarks.GemmPieces > $OUT/gemm-pieces-kc$kc.txt 2>&1; done ) &
 ( for b in 32 1; do for m in cnn_int8 $( [ -f $M/cnn_promoted.onnx ] && echo cnn_promoted ); do bm ${EB1:-10,11} --model $M/$m.onnx --ort-model $M/cnn_fp32.onnx,$M/cnn_int8.onnx --batch $b; done; done ) > $OUT/bench-cnn.txt 2>&1 &
 ( bm ${EB2:-12,13} --model $M/mlp_int8.onnx --ort-model $M/mlp_fp32.onnx,$M/mlp_int8.onnx --batch 64
   bm ${EB2:-12,13} --model $M/mlp_int8.onnx --ort-model $M/mlp_fp32.onnx,$M/mlp_int8.onnx --batch 1 ) > $OUT/bench-mlp.txt 2>&1 &
 wait
 cat $OUT/machine.txt | head -8; cat $OUT/t*.log; grep -h -B2 -A10 '✘' $OUT/tests-*.txt | head -30
-grep -v WARN $OUT/bench-kernels.txt | tail -40; cat $OUT/bench-cnn.txt $OUT/bench-mlp.txt | cut -c1-130; tail -30 $OUT/serving.log
+grep -v WARN $OUT/bench-kernels.txt | tail -40; grep -v WARN $OUT/gemm-pieces-kc0.txt; grep sgemm $OUT/gemm-pieces-kc128.txt; cat $OUT/bench-cnn.txt $OUT/bench-mlp.txt | cut -c1-130; tail -30 $OUT/serving.log

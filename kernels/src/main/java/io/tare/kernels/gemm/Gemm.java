@@ -13,6 +13,10 @@ import io.tare.kernels.tensor.QuantParams;
  * {@code ldc}. Work is split over the pool's workers by column panels; each worker walks
  * {@link #ROW_BLOCK}-row blocks of A so that a block stays in L2 while its panels pass over it.
  *
+ * <p>On a tier that {@link Kernels#fusesInt8Epilogue() fuses the INT8 epilogue} (native),
+ * {@link #int8Exact} and non-accumulating {@link #int8} make one call per row block straight into C
+ * instead (no scratch, no Java pass over the int32 block).
+ *
  * <p>An {@link Epilogue#accumulating() accumulating} epilogue adds into C (residual adds): the
  * products then go through an L2-sized scratch block, {@link #ROW_BLOCK} rows by at most
  * {@link #COLUMN_BLOCK} columns, instead of being written into C directly.
