@@ -93,11 +93,37 @@ public final class MaskedSoftmax {
      */
     static void row(Kernels kernels, float[] x, int xo, int xStride, float[] y, int o, int n, boolean divide,
             boolean multiply, float c, float[] mask, int mo, int maskStride) {
-        scaled(x, xo, xStride, y, o, n, divide, multiply, c);
-        if (mask != null) {
-            addMask(y, o, mask, mo, maskStride, n);
+        if (xStride == 1 && mask != null && maskStride == 1) {
+            scaledAndMasked(x, xo, y, o, n, divide, multiply, c, mask, mo);
+        } else {
+            scaled(x, xo, xStride, y, o, n, divide, multiply, c);
+            if (mask != null) {
+                addMask(y, o, mask, mo, maskStride, n);
+            }
         }
         kernels.softmax(y, o, y, o, n);
+    }
+
+    /**
+     * {@code y = x / c + mask} (or {@code x * c + mask}) in one pass: each element still rounds
+     * the scaling to float before the addition, as the two nodes did, so the bits are the two
+     * passes'.
+     */
+    private static void scaledAndMasked(float[] x, int xo, float[] y, int o, int n, boolean divide, boolean multiply,
+            float c, float[] mask, int mo) {
+        if (divide) {
+            for (int i = 0; i < n; i++) {
+                y[o + i] = x[xo + i] / c + mask[mo + i];
+            }
+        } else if (multiply) {
+            for (int i = 0; i < n; i++) {
+                y[o + i] = x[xo + i] * c + mask[mo + i];
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                y[o + i] = x[xo + i] + mask[mo + i];
+            }
+        }
     }
 
     /** Row {@code o} of y = x's row at {@code xo} (stride 1, or 0 when broadcast) divided or multiplied by c. */

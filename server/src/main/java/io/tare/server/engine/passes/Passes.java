@@ -49,6 +49,9 @@ public final class Passes {
                 passes.add(new ChannelsLastActivations());
             }
             passes.add(new DeadNodeElimination());
+            if (untapped) { // last: node order and the set of INT8 layers are final from here
+                passes.add(new SharedActivationRows());
+            }
         }
         return passes;
     }

@@ -26,6 +26,13 @@ final class Int8Gemm implements PrepackedOperator {
     private final ActivationSource source;
     private final int k;
     private final int n;
+    /** The quantized-rows buffer slot: 0, or a shared one (above any per-worker slot). */
+    private final int rowsSlot;
+    /** Whether an earlier layer already filled {@link #rowsSlot} with this input. */
+    private final boolean reusesRows;
+
+    /** First quantized-rows slot of the shared buffers; Int8Conv uses one slot per worker below it. */
+    private static final int SHARED_ROWS_BASE = 256;
 
     private Int8Gemm(NodeSetup s, PackedInt8Matrix weights, Int8LayerSetup setup) {
         this.gemm = s.compute().gemm();
@@ -35,6 +42,9 @@ final class Int8Gemm implements PrepackedOperator {
         this.source = new ActivationSource(s);
         this.k = weights.k();
         this.n = weights.n();
+        long shared = s.attrs().getInt(Int8LinearOps.ATTR_SHARED_ROWS, Long.MIN_VALUE);
+        this.rowsSlot = shared == Long.MIN_VALUE ? 0 : SHARED_ROWS_BASE + (int) (shared >= 0 ? shared : -1 - shared);
+        this.reusesRows = shared != Long.MIN_VALUE && shared < 0;
     }
 
     static Operator create(NodeSetup s) {
@@ -63,8 +73,12 @@ final class Int8Gemm implements PrepackedOperator {
         if (rows == 0) {
             return;
         }
-        QuantizedRows a = ctx.quantizedRows(0, rows, k);
-        source.toRows(ctx, x, rows, k, a);
+        QuantizedRows a = ctx.quantizedRows(rowsSlot, rows, k);
+        if (!reusesRows) {
+            source.toRows(ctx, x, rows, k, a);
+        } else if (a.rows() != rows) {
+            throw new EngineException("shared quantized input holds " + a.rows() + " rows, not " + rows);
+        }
         if (setup.output() != null) {
             gemm.int8Requantize(a, weights, y.bytes(), 0, n, epilogue);
             return;

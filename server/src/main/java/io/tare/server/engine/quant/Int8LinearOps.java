@@ -27,6 +27,11 @@ public final class Int8LinearOps {
     public static final String ATTR_NHWC_INPUT = "tare.nhwc_input";
     /** Attribute on Int8Conv: 1 to write the (8-bit) output channels-last, [N, H, W, C]. */
     public static final String ATTR_NHWC_OUTPUT = "tare.nhwc_output";
+    /**
+     * Attribute on Int8Gemm (see {@link io.tare.server.engine.passes.SharedActivationRows}): {@code s >= 0}
+     * quantizes the input into shared buffer s, {@code -1 - s} takes it from there as already filled.
+     */
+    public static final String ATTR_SHARED_ROWS = "tare.shared_rows";
     /** Input index of the fused output scale (the zero point follows it). */
     public static final int OUTPUT_SCALE_INPUT = 7;
 
