@@ -30,7 +30,7 @@ SECS="${SECS:-8}"; ROUNDS="${ROUNDS:-3}"; CONCURRENCY="${CONCURRENCY:-64 4}"; WA
 PORT_BASE="${PORT_BASE:-18700}"; HPORT=$PORT_BASE; GPORT=$((PORT_BASE + 1)); MPORT=$((PORT_BASE + 2))
 OUT="${1:-$ROOT/benchmarks/results/calibration-overhead-$(date -u +%Y%m%d-%H%M)}"
 IMAGES_FILE="$FIXTURES/fmnist/test_x.f32"
-IMAGES=$(( $(stat -c %s "$IMAGES_FILE") / (28 * 28 * 4) ))
+IMAGES=$(( $(stat -L -c %s "$IMAGES_FILE") / (28 * 28 * 4) ))
 mkdir -p "$OUT"
 
 FLAGS=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED)
