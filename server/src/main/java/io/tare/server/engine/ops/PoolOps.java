@@ -10,6 +10,13 @@ import io.tare.server.engine.Tensor;
  * ONNX specifies with storage_order 0).
  */
 public final class PoolOps {
+    /**
+     * Attribute on GlobalAveragePool/GlobalMaxPool: 1 when the input is stored channels-last,
+     * [N, H, W, C] (set by {@link io.tare.server.engine.passes.ChannelsLastActivations}). The output
+     * [N, C, 1, 1] is the same in either layout.
+     */
+    public static final String ATTR_NHWC_INPUT = "tare.nhwc_input";
+
     private PoolOps() {
     }
 
@@ -24,8 +31,8 @@ public final class PoolOps {
             boolean includePad = s.attrs().getInt("count_include_pad", 0) != 0;
             return ctx -> pool(ctx, g, false, includePad, false);
         });
-        r.register("GlobalAveragePool", 1, s -> ctx -> global(ctx, false));
-        r.register("GlobalMaxPool", 1, s -> ctx -> global(ctx, true));
+        r.register("GlobalAveragePool", 1, s -> globalPool(s, false));
+        r.register("GlobalMaxPool", 1, s -> globalPool(s, true));
     }
 
     private static void pool(OpContext ctx, SpatialGeometry geometry, boolean max, boolean includePad,
@@ -127,6 +134,59 @@ public final class PoolOps {
                     int divisor = includePad ? count + padCount : count;
                     y.setDouble(dst, divisor == 0 ? 0 : acc / divisor);
                 }
+            }
+        }
+    }
+
+    private static Operator globalPool(NodeSetup s, boolean max) {
+        if (s.attrs().getInt(ATTR_NHWC_INPUT, 0) != 0) {
+            return ctx -> globalChannelsLast(ctx, max);
+        }
+        return ctx -> global(ctx, max);
+    }
+
+    /**
+     * Global pooling of an [N, H, W, C] input into [N, C, 1, 1]: each channel's values are taken in
+     * the same (row-major pixel) order and combined with the same operations as {@link #global}
+     * does over an NCHW plane, so the bits are the same; the loop runs over channels innermost.
+     */
+    private static void globalChannelsLast(OpContext ctx, boolean max) {
+        Tensor x = ctx.input(0);
+        if (x.rank() != 4) {
+            throw new EngineException("channels-last global pooling needs a rank-4 input, got " + x.rank());
+        }
+        int batch = x.dim(0);
+        int c = x.dim(3);
+        int plane = x.dim(1) * x.dim(2);
+        Tensor y = ctx.output(0, x.type(), new int[] {batch, c, 1, 1});
+        if (x.type() == DataType.FLOAT) {
+            float[] in = x.floats();
+            float[] out = y.floats();
+            for (int b = 0; b < batch; b++) {
+                int o = b * c;
+                java.util.Arrays.fill(out, o, o + c, max ? Float.NEGATIVE_INFINITY : 0f);
+                for (int p = 0; p < plane; p++) {
+                    int base = (b * plane + p) * c;
+                    for (int ch = 0; ch < c; ch++) {
+                        out[o + ch] = max ? Math.max(out[o + ch], in[base + ch]) : out[o + ch] + in[base + ch];
+                    }
+                }
+                if (!max) {
+                    for (int ch = 0; ch < c; ch++) {
+                        out[o + ch] = out[o + ch] / plane;
+                    }
+                }
+            }
+            return;
+        }
+        for (int b = 0; b < batch; b++) {
+            for (int ch = 0; ch < c; ch++) {
+                double acc = max ? Double.NEGATIVE_INFINITY : 0;
+                for (int p = 0; p < plane; p++) {
+                    double v = x.getDouble((b * plane + p) * c + ch);
+                    acc = max ? Math.max(acc, v) : acc + v;
+                }
+                y.setDouble(b * c + ch, max ? acc : acc / plane);
             }
         }
     }

@@ -4,6 +4,7 @@ import io.tare.server.engine.Tensor;
 import io.tare.server.engine.graph.Attributes;
 import io.tare.server.engine.graph.Graph;
 import io.tare.server.engine.graph.Node;
+import io.tare.server.engine.ops.PoolOps;
 import io.tare.server.engine.quant.Int8LinearOps;
 import java.util.HashSet;
 import java.util.List;
@@ -18,9 +19,10 @@ import java.util.Set;
  * input 0 reads it, and element-wise ops in between (the residual {@code DequantizeLinear -> Add ->
  * Relu -> QuantizeLinear} of a ResNet block, or its fused {@code tare:Int8Add}) pass it through
  * unchanged, since they do not care about the order of elements as long as every tensor they
- * combine has the same order. The tensor
+ * combine has the same order; global pooling at the chain's end reads it as well (its [N, C, 1, 1]
+ * result is the same in both layouts). The tensor
  * then has the physical shape [N, H, W, C]: broadcasting between two such tensors permutes with the
- * layout, so it stays correct. Values read by anything else (pooling, reshapes, graph outputs)
+ * layout, so it stays correct. Values read by anything else (windowed pooling, reshapes, graph outputs)
  * stay NCHW: the conversion happens inside the first and last convolutions of the chain.
  *
  * <p>The Int8Convs get {@link Int8LinearOps#ATTR_NHWC_INPUT} / {@link Int8LinearOps#ATTR_NHWC_OUTPUT};
@@ -62,6 +64,12 @@ public final class ChannelsLastActivations implements GraphPass {
         List<Node> nodes = graph.nodes();
         for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
+            if (isGlobalPool(n) && nhwc.contains(n.input(0))) {
+                nodes.set(i, new Node(n.name(), n.opType(), n.domain(), n.inputs(), n.outputs(),
+                        n.attributes().with(PoolOps.ATTR_NHWC_INPUT, 1L)));
+                changed = true;
+                continue;
+            }
             if (!isChannelsLastConv(n)) {
                 continue;
             }
@@ -104,6 +112,8 @@ public final class ChannelsLastActivations implements GraphPass {
                         return false;
                     }
                 }
+            } else if (isGlobalPool(c)) {
+                continue; // reads either layout, and writes [N, C, 1, 1], the same in both
             } else if (c.outputs().size() != 1 || !nhwc.contains(c.output(0)) || !dataInputs(c).contains(v)) {
                 return false;
             } else {
@@ -117,6 +127,12 @@ public final class ChannelsLastActivations implements GraphPass {
             }
         }
         return true;
+    }
+
+    /** Global pooling (the end of a CNN's convolution chain): it reads NHWC as well (see {@link PoolOps}). */
+    private static boolean isGlobalPool(Node n) {
+        return n.domain().isEmpty() && (n.opType().equals("GlobalAveragePool") || n.opType().equals("GlobalMaxPool"))
+                && n.inputs().size() == 1 && n.outputs().size() == 1;
     }
 
     private static boolean isChannelsLastConv(Node n) {

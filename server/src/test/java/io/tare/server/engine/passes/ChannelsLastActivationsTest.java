@@ -14,6 +14,7 @@ import io.tare.server.engine.compute.Compute;
 import io.tare.server.engine.graph.Graph;
 import io.tare.server.engine.graph.Node;
 import io.tare.server.engine.ops.OperatorRegistry;
+import io.tare.server.engine.ops.PoolOps;
 import io.tare.server.engine.quant.Int8LinearOps;
 import io.tare.server.onnx.OnnxModelReader;
 import java.nio.file.Path;
@@ -27,15 +28,15 @@ import org.junit.jupiter.params.provider.CsvSource;
  * and real test images: the same graph compiled with every load pass, and with every pass but
  * {@link ChannelsLastActivations} and {@link QuantizedAddFusion} (the NCHW, op-by-op residual path
  * they replace), must give bit-identical outputs, at batch 32, batch 1 and an odd
- * batch, on one and two threads. The ResCNN must actually go channels-last (inside the residual
- * blocks), and its last stage, read by GlobalAveragePool, must stay NCHW.
+ * batch, on one and two threads. The ResCNN must actually go channels-last, every convolution
+ * (all residual blocks), its last stage read channels-last by GlobalAveragePool.
  */
 class ChannelsLastActivationsTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource({
-        "fmnist/cnn/fmnist_rescnn_int8_hist_pc.onnx, fmnist/test_x.f32, 1;28;28, 7",
-        "fmnist/cnn/fmnist_rescnn_int8_minmax_pt.onnx, fmnist/test_x.f32, 1;28;28, 7",
+        "fmnist/cnn/fmnist_rescnn_int8_hist_pc.onnx, fmnist/test_x.f32, 1;28;28, 9",
+        "fmnist/cnn/fmnist_rescnn_int8_minmax_pt.onnx, fmnist/test_x.f32, 1;28;28, 9",
         "digits/digits_cnn_int8_torch_qnnpack.onnx, digits/test_x.f32, 1;8;8, 1",
         "digits/digits_cnn_qdq_fakequant.onnx, digits/test_x.f32, 1;8;8, 1",
     })
@@ -58,6 +59,8 @@ class ChannelsLastActivationsTest {
                                 .filter(e -> e.getValue().stream().anyMatch(n -> n.opType().equals("GlobalAveragePool")))
                                 .findFirst().orElseThrow().getKey());
                 assertTrue(last.opType().equals("DequantizeLinear"), "GlobalAveragePool reads " + last);
+                assertTrue(channelsLast.nodes().stream().filter(n -> n.opType().equals("GlobalAveragePool"))
+                        .allMatch(n -> n.attributes().getInt(PoolOps.ATTR_NHWC_INPUT, 0) != 0), "GlobalAveragePool reads NCHW");
             }
             ExecutionPlan a = compile(channelsLast, threads);
             ExecutionPlan b = compile(nchw, threads);
