@@ -5,7 +5,8 @@
 # CPU sets overridable for a local dry run: SRV CLI T1..T4 (tests), KB (kernel bench), EB1 EB2 (engine bench).
 # SERVING=calibration runs benchmarks/calibration-overhead.sh (issue 6) on SRV/CLI instead of the serving benchmark;
 # ISAS (default "amx avx512vnni avxvnni avx2") picks the native ISAs the kernels suite runs under, on T1..T4 in order.
-# With at most two ISAs the benches start at once on the CPUs the tests leave free (KB=12,13 EB1=14,15 EB2=14,15).
+# With at most two ISAs the benches start at once on the CPUs the tests leave free (KB=12,13 EB1=14,15 EB2=14,15);
+# PARALLEL=1 starts them at once on the KB/EB1/EB2 given.
 D=$(pwd)/${D:-.dev}; T=/tmp/t; mkdir -p $T/fm
 tar xJf $D/jre.txz -C $T && tar xJf $D/nodetests.txz -C $T && xz -dc $D/images.f32.xz > $T/fm/test_x.f32
 cp $D/models/cnn_fp32.onnx $T/fm/model.onnx; mkdir -p $T/digits && cp -r models $T/digits/models && cp $D/digits_test_x.f32 $T/digits/test_x.f32
@@ -30,7 +31,8 @@ for i in "${!ISAS[@]}"; do
   isa=${ISAS[$i]}; flag=$([ $isa = amx ] || echo -Dtare.kernels.native.isa=$isa)
   ( tests $isa ${TCPUS[$i]} $flag ) > $OUT/t$((i + 1)).log 2>&1 & P="$P $!"
 done
-if [ ${#ISAS[@]} -gt 2 ]; then wait $P; else KB=${KB:-12,13} EB1=${EB1:-14,15} EB2=${EB2:-14,15}; fi
+# the benches wait for the tests unless their CPUs are given (PARALLEL=1) or the tests leave 12-15 free
+if [ "${PARALLEL:-0}" = 1 ]; then :; elif [ ${#ISAS[@]} -gt 2 ]; then wait $P; else KB=${KB:-12,13} EB1=${EB1:-14,15} EB2=${EB2:-14,15}; fi
 bm() { local c=$1; shift; echo "== bench model $*" | sed "s|$M/||g"; taskset -c $c timeout 45 $J $F -Xmx4g -cp "$SCP" io.tare.server.cli.TareMain bench model "$@" --seconds ${BS:-3} --data $T/fm/test_x.f32 2>&1 | grep -E '^(tare|ort):|outputs|Exception|rror'; }
 ( taskset -c ${KB:-8,9} timeout 150 $J $F -Xmx4g -cp "$D/benchmarks-classes:$SCP" io.tare.benchmarks.KernelBench --quick > $OUT/bench-kernels.txt 2>&1; echo "bench kernels rc=$?" >> $OUT/bench-kernels.txt
   # where batched GEMM time goes around the kernel (AMX there), and FP32 with K blocks of 128 (512-bit panels)
