@@ -41,7 +41,8 @@ public final class MaskedSoftmax {
         Tensor x = ctx.input(0);
         Tensor mask = ctx.input(1);
         Tensor y = ctx.output(0, DataType.FLOAT, shape(x, mask));
-        compute(kernels, x, mask, y, divide, multiply, c);
+        int n = y.shape()[y.rank() - 1];
+        compute(kernels, x, mask, y, divide, multiply, c, ctx.floatScratch(0, n), ctx.floatScratch(1, n));
     }
 
     /** The output's shape: the Add's broadcast, usually the mask ([B, 1, 1, S]) stretched to the scores ([B, H, S, S]). */
@@ -56,8 +57,12 @@ public final class MaskedSoftmax {
         return shape;
     }
 
-    /** {@code y = softmax(x / c + mask)} over the last axis; y has {@link #shape}. */
-    static void compute(Kernels kernels, Tensor x, Tensor mask, Tensor y, boolean divide, boolean multiply, float c) {
+    /**
+     * {@code y = softmax(x / c + mask)} over the last axis; y has {@link #shape}; {@code row} and
+     * {@code maskRow}: scratch of a row each (see {@link #row}).
+     */
+    static void compute(Kernels kernels, Tensor x, Tensor mask, Tensor y, boolean divide, boolean multiply, float c,
+            float[] row, float[] maskRow) {
         int[] shape = y.shape();
         int rank = shape.length;
         int n = shape[rank - 1];
@@ -71,7 +76,7 @@ public final class MaskedSoftmax {
         int xo = 0;
         int mo = 0;
         for (int r = 0; r < rows; r++) {
-            row(kernels, in, xo, xs[rank - 1], out, r * n, n, divide, multiply, c, m, mo, ms[rank - 1]);
+            row(kernels, in, xo, xs[rank - 1], out, r * n, n, divide, multiply, c, m, mo, ms[rank - 1], row, maskRow);
             // odometer over the leading axes, moving the operands' offsets by their strides
             for (int d = rank - 2; d >= 0; d--) {
                 index[d]++;
@@ -90,38 +95,43 @@ public final class MaskedSoftmax {
     /**
      * One row: {@code y[o..o+n) = softmax(x[xo..] / c + mask[mo..])}, x's and the mask's elements
      * {@code xStride} and {@code maskStride} apart (0: broadcast); mask may be null; x may be y.
+     * {@code row} and {@code maskRow} are scratch of at least n floats, two distinct arrays: the
+     * scaling and the mask run on copies indexed from 0, since C2 leaves a loop over rows at
+     * different offsets of arrays that might be one array scalar.
      */
     static void row(Kernels kernels, float[] x, int xo, int xStride, float[] y, int o, int n, boolean divide,
-            boolean multiply, float c, float[] mask, int mo, int maskStride) {
+            boolean multiply, float c, float[] mask, int mo, int maskStride, float[] row, float[] maskRow) {
         if (xStride == 1 && mask != null && maskStride == 1) {
-            scaledAndMasked(x, xo, y, o, n, divide, multiply, c, mask, mo);
-        } else {
-            scaled(x, xo, xStride, y, o, n, divide, multiply, c);
-            if (mask != null) {
-                addMask(y, o, mask, mo, maskStride, n);
-            }
+            System.arraycopy(x, xo, row, 0, n);
+            System.arraycopy(mask, mo, maskRow, 0, n);
+            scaledAndMasked(row, n, divide, multiply, c, maskRow);
+            kernels.softmax(row, 0, y, o, n);
+            return;
+        }
+        scaled(x, xo, xStride, y, o, n, divide, multiply, c);
+        if (mask != null) {
+            addMask(y, o, mask, mo, maskStride, n);
         }
         kernels.softmax(y, o, y, o, n);
     }
 
     /**
-     * {@code y = x / c + mask} (or {@code x * c + mask}) in one pass: each element still rounds
+     * {@code t = t / c + mask} (or {@code t * c + mask}) in one pass: each element still rounds
      * the scaling to float before the addition, as the two nodes did, so the bits are the two
      * passes'.
      */
-    private static void scaledAndMasked(float[] x, int xo, float[] y, int o, int n, boolean divide, boolean multiply,
-            float c, float[] mask, int mo) {
+    private static void scaledAndMasked(float[] t, int n, boolean divide, boolean multiply, float c, float[] mask) {
         if (divide) {
             for (int i = 0; i < n; i++) {
-                y[o + i] = x[xo + i] / c + mask[mo + i];
+                t[i] = t[i] / c + mask[i];
             }
         } else if (multiply) {
             for (int i = 0; i < n; i++) {
-                y[o + i] = x[xo + i] * c + mask[mo + i];
+                t[i] = t[i] * c + mask[i];
             }
         } else {
             for (int i = 0; i < n; i++) {
-                y[o + i] = x[xo + i] + mask[mo + i];
+                t[i] = t[i] + mask[i];
             }
         }
     }
