@@ -45,5 +45,7 @@ bench_mlp() { ( bm ${EB2:-12,13} --model $M/mlp_int8.onnx --ort-model $M/mlp_fp3
 # CNN and MLP one after the other when they share CPUs (EB1 = EB2), else side by side
 if [ "${EB1:-10,11}" = "${EB2:-12,13}" ]; then ( bench_cnn; bench_mlp ) & else bench_cnn & bench_mlp & fi
 wait
-cat $OUT/machine.txt | head -8; cat $OUT/t*.log; grep -h -B2 -A10 '✘' $OUT/tests-*.txt | head -30
+cat $OUT/machine.txt | head -8
 grep -v WARN $OUT/bench-kernels.txt | tail -40; grep -v WARN $OUT/gemm-pieces-kc0.txt; grep sgemm $OUT/gemm-pieces-kc128.txt; cat $OUT/bench-cnn.txt $OUT/bench-mlp.txt | cut -c1-130; grep -v "refreshes_total.*} 0.0" $OUT/serving.log | tail -50
+# last, so that the output's tail (all that comes back when the files exceed the tool's count) has them
+grep -h -B2 -A10 '✘' $OUT/tests-*.txt | head -30; cat $OUT/t*.log
