@@ -26,7 +26,10 @@ import java.util.Map;
  * live buffers follows the graph's width, not its depth. A slot's arrays are kept in the
  * {@link ExecutionState} and grow to the largest value they hold; after the first request of a
  * given shape, runs allocate no activation memory. Graph outputs get fresh buffers, because the
- * caller keeps them. A node's outputs never share a slot with its inputs.
+ * caller keeps them. A node's outputs never share a slot with its inputs, except a reshape's
+ * (Reshape, Flatten, Squeeze, Unsqueeze), whose output is its input's buffer seen with another
+ * shape: no copy, and the buffer lives until every value holding it has been read. Operators
+ * never write their inputs, so values sharing a buffer stay intact.
  *
  * <p>Immutable and shared by all model instances; per-run memory lives in {@link ExecutionState}.
  */
@@ -141,6 +144,23 @@ public final class ExecutionPlan {
         }
     }
 
+    /**
+     * Steps whose output is input 0's data under another shape (same type, same element order):
+     * the output takes the input's buffer (the operator then finds its data already in place), and
+     * the buffer is released when the last of the values holding it has been read.
+     */
+    private static boolean isView(Step step) {
+        Node n = step.node();
+        if (!n.domain().isEmpty() || step.outputs().length != 1 || step.inputs().length == 0
+                || step.inputs()[0] < 0) {
+            return false;
+        }
+        return switch (n.opType()) {
+            case "Reshape", "Flatten", "Squeeze", "Unsqueeze" -> true;
+            default -> false;
+        };
+    }
+
     /** Linear-scan slot assignment; returns the number of slots. */
     private static int planSlots(List<Step> steps, int valueCount, Tensor[] constants, int[] inputIds,
             int[] outputIds, int[] slotOf) {
@@ -167,22 +187,32 @@ public final class ExecutionPlan {
         }
         Arrays.fill(slotOf, -1);
         Deque<Integer> free = new ArrayDeque<>();
+        int[] holders = new int[valueCount]; // per slot: values that hold it and are still to be read
+        boolean[] dead = new boolean[valueCount];
         int slots = 0;
         for (int s = 0; s < steps.size(); s++) {
             Step step = steps.get(s);
             for (int v : step.outputs()) {
                 if (v >= 0 && !unplanned[v]) {
-                    slotOf[v] = free.isEmpty() ? slots++ : free.pop();
+                    int in = isView(step) && v == step.outputs()[0] ? step.inputs()[0] : -1;
+                    slotOf[v] = in >= 0 && slotOf[in] >= 0 ? slotOf[in] : free.isEmpty() ? slots++ : free.pop();
+                    holders[slotOf[v]]++;
                 }
             }
             for (int v : step.inputs()) {
-                if (v >= 0 && slotOf[v] >= 0 && lastUse[v] == s && !free.contains(slotOf[v])) {
-                    free.push(slotOf[v]);
+                if (v >= 0 && slotOf[v] >= 0 && lastUse[v] == s && !dead[v]) {
+                    dead[v] = true;
+                    if (--holders[slotOf[v]] == 0) {
+                        free.push(slotOf[v]);
+                    }
                 }
             }
             for (int v : step.outputs()) {
-                if (v >= 0 && slotOf[v] >= 0 && lastUse[v] < 0) { // never read: its buffer is free at once
-                    free.push(slotOf[v]);
+                if (v >= 0 && slotOf[v] >= 0 && lastUse[v] < 0 && !dead[v]) { // never read: released at once
+                    dead[v] = true;
+                    if (--holders[slotOf[v]] == 0) {
+                        free.push(slotOf[v]);
+                    }
                 }
             }
         }

@@ -7,9 +7,9 @@ import java.util.Arrays;
 
 /**
  * Operators that change a shape without reordering elements (Reshape, Flatten, Squeeze, Unsqueeze)
- * and those that read or broadcast shapes (Shape, Size, Expand). The data is copied into the
- * output buffer: the memory plan never lets two values share a buffer, which keeps it simple and
- * the copy is cheap next to any compute.
+ * and those that read or broadcast shapes (Shape, Size, Expand). The memory plan gives a reshape's
+ * output its input's buffer where it can (see {@link io.tare.server.engine.ExecutionPlan}); then
+ * the data is already in place, otherwise (graph inputs and outputs, constant folding) it is copied.
  */
 public final class ReshapeOps {
     private ReshapeOps() {
@@ -63,7 +63,9 @@ public final class ReshapeOps {
                     + Arrays.toString(shape));
         }
         Tensor y = ctx.output(0, x.type(), shape);
-        System.arraycopy(x.data(), 0, y.data(), 0, x.size());
+        if (y.data() != x.data()) {
+            System.arraycopy(x.data(), 0, y.data(), 0, x.size());
+        }
     }
 
     /** Resolves Reshape's target: 0 copies the input dimension (unless allowzero), -1 is inferred. */
