@@ -38,7 +38,7 @@ SERVER=("$JAVA" "${FLAGS[@]}" -cp "$SERVER_LIB/*" io.tare.server.cli.TareMain)
 [ -n "${SERVER_CPUS:-}" ] && SERVER=(taskset -c "$SERVER_CPUS" "${SERVER[@]}")
 CLIENT=("$JAVA" "${FLAGS[@]}" -cp "$CLIENT_LIB/*" io.tare.client.cli.ClientMain)
 [ -n "${CLIENT_CPUS:-}" ] && CLIENT=(taskset -c "$CLIENT_CPUS" "${CLIENT[@]}")
-http_get() { ( exec 3<>"/dev/tcp/127.0.0.1/$1" && printf 'GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' "$2" >&3 && cat <&3 ) 2>/dev/null; }
+source "$ROOT/benchmarks/http-get.sh"
 metric() { http_get $MPORT /metrics | grep -E "^$1\{.*model=\"$2\"" | grep -E "${3:-.}" | head -1 | awk '{print $NF}'; }
 
 repo="$OUT/repo"; rm -rf "$repo"

@@ -70,8 +70,7 @@ SERVER=("$JAVA" "${FLAGS[@]}" ${JAVA_OPTS:-} -cp "$SERVER_LIB/*" io.tare.server.
 [ -n "${SERVER_CPUS:-}" ] && SERVER=(taskset -c "$SERVER_CPUS" "${SERVER[@]}")
 CLIENT=("$JAVA" "${FLAGS[@]}" -cp "$CLIENT_LIB/*" io.tare.client.cli.ClientMain)
 [ -n "${CLIENT_CPUS:-}" ] && CLIENT=(taskset -c "$CLIENT_CPUS" "${CLIENT[@]}")
-# GET over bash's /dev/tcp (no curl needed); prints the whole reply, headers included
-http_get() { ( exec 3<>"/dev/tcp/127.0.0.1/$1" && printf 'GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' "$2" >&3 && cat <&3 ) 2>/dev/null; }
+source "$ROOT/benchmarks/http-get.sh"
 wait_ready() {
   for _ in $(seq 1 240); do
     kill -0 "$server_pid" 2>/dev/null || fail "the server exited; see $1"

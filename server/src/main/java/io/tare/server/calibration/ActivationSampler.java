@@ -102,7 +102,12 @@ public final class ActivationSampler implements QuantizationTap {
     public void recordServing(long nanos) {
         servingNanos.addAndGet(nanos);
         long earned = (long) ((catchingUp ? catchUpBudget : costBudget) * nanos);
-        credit.getAndUpdate(c -> Math.min(MAX_CREDIT_NANOS, c + earned));
+        // a plain CAS loop: this runs on the compute thread after every batch, and a capturing lambda
+        // for getAndUpdate would allocate there unless escape analysis removes it
+        long c;
+        do {
+            c = credit.get();
+        } while (!credit.compareAndSet(c, Math.min(MAX_CREDIT_NANOS, c + earned)));
     }
 
     /**

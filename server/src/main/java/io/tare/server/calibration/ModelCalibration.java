@@ -219,17 +219,17 @@ public final class ModelCalibration implements AutoCloseable {
     }
 
     /**
-     * Builds the float reference and the active table's shadow and warms both, at load (before the
-     * model is ready and before the calibration thread starts), so that the first refresh neither
-     * waits for them nor runs them interpreted.
+     * Builds the float reference and warms it and the served model (which the guard measures the
+     * active table on), at load (before the model is ready and before the calibration thread
+     * starts), so that the first refresh neither waits for them nor runs them interpreted.
      */
     private void prepareGuard() {
         try {
             long start = System.nanoTime();
             int referenceRuns = ModelWarmUp.warm(target.reference(), WARM_UP_RUNS, WARM_UP_BUDGET_NANOS);
-            int shadowRuns = ModelWarmUp.warm(guard.activeShadow(), WARM_UP_RUNS, WARM_UP_BUDGET_NANOS);
-            LOG.fine(() -> "calibration of '" + target.modelName() + "': reference and shadow warmed (" + referenceRuns
-                    + " and " + shadowRuns + " runs) in " + (System.nanoTime() - start) / 1_000_000 + " ms");
+            int activeRuns = ModelWarmUp.warm(guard.activeModel(), WARM_UP_RUNS, WARM_UP_BUDGET_NANOS);
+            LOG.fine(() -> "calibration of '" + target.modelName() + "': reference and served model warmed (" + referenceRuns
+                    + " and " + activeRuns + " runs) in " + (System.nanoTime() - start) / 1_000_000 + " ms");
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "calibration of '" + target.modelName() + "' cannot build its reference", e);
         }
@@ -243,32 +243,22 @@ public final class ModelCalibration implements AutoCloseable {
             try {
                 SampleCapture c = sampler.poll(pollNanos);
                 // everything this thread does is charged to the sampling budget, in CPU time, not wall
-                // time: on a busy machine it waits for a core, and waiting costs the requests nothing
-                long start = THREADS.getCurrentThreadCpuTime();
+                // time: on a busy machine it waits for a core, and waiting costs the requests nothing;
+                // charged in finally, so that a failing step is paid for too
                 if (c != null) {
-                    absorb(c);
-                    long absorbed = THREADS.getCurrentThreadCpuTime();
-                    sampler.recordSampleCost(c, absorbed - start);
-                    start = absorbed;
+                    long start = THREADS.getCurrentThreadCpuTime();
+                    try {
+                        absorb(c);
+                    } finally {
+                        sampler.recordSampleCost(c, THREADS.getCurrentThreadCpuTime() - start);
+                    }
                 }
-                Runnable command;
-                while ((command = commands.poll()) != null) {
-                    command.run();
+                long start = THREADS.getCurrentThreadCpuTime();
+                try {
+                    afterSample(c != null);
+                } finally {
+                    sampler.recordCost(THREADS.getCurrentThreadCpuTime() - start);
                 }
-                long now = System.nanoTime();
-                // the interval bounds how often statistics are merged; the sample that completes the
-                // minimum for a refresh is evaluated at once (waiting let a start-up burst of samples
-                // pile up, and the first guard then ran on 4x the batches it needed)
-                boolean minimumJustReached = c != null && samplesSinceAttempt == settings.minSamples();
-                if ((minimumJustReached || now - lastEvaluation >= settings.evaluationInterval().toNanos())
-                        && evaluationDue(now)) {
-                    lastEvaluation = now;
-                    stats.advanceTime(now);
-                    evaluate();
-                }
-                subscribers.publish(now, this::takeSnapshot);
-                sampler.setCatchingUp(waitingForScales());
-                sampler.recordCost(THREADS.getCurrentThreadCpuTime() - start);
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException | Error e) {
@@ -276,6 +266,27 @@ public final class ModelCalibration implements AutoCloseable {
                 LOG.log(Level.WARNING, "calibration of '" + target.modelName() + "' failed a step", e);
             }
         }
+    }
+
+    /** The rest of one turn of the loop: pending commands, an evaluation when due, snapshots, the budget. */
+    private void afterSample(boolean sampled) {
+        Runnable command;
+        while ((command = commands.poll()) != null) {
+            command.run();
+        }
+        long now = System.nanoTime();
+        // the interval bounds how often statistics are merged; the sample that completes the
+        // minimum for a refresh is evaluated at once (waiting let a start-up burst of samples
+        // pile up, and the first guard then ran on 4x the batches it needed)
+        boolean minimumJustReached = sampled && samplesSinceAttempt == settings.minSamples();
+        if ((minimumJustReached || now - lastEvaluation >= settings.evaluationInterval().toNanos())
+                && evaluationDue(now)) {
+            lastEvaluation = now;
+            stats.advanceTime(now);
+            evaluate();
+        }
+        subscribers.publish(now, this::takeSnapshot);
+        sampler.setCatchingUp(waitingForScales());
     }
 
     /**
@@ -448,7 +459,7 @@ public final class ModelCalibration implements AutoCloseable {
         if (inputs.isEmpty() || active == null) {
             return 0;
         }
-        return guard.measure(guard.activeShadow(), inputs).top1Agreement();
+        return guard.measure(guard.activeModel(), inputs).top1Agreement();
     }
 
     private ScaleTable rollbackNow(String why) {

@@ -37,7 +37,7 @@ final class RefreshGuard {
     }
 
     /** The active table's model: the one requests run on (its runs here use their own buffers). */
-    LoadedModel activeShadow() {
+    LoadedModel activeModel() {
         return target.servedModel();
     }
 
@@ -91,14 +91,14 @@ final class RefreshGuard {
             return new Verdict(false, "no candidate", null, null, null, null, null);
         }
         if (active == null) {
-            OutputQuality served = measure(activeShadow(), recent);
+            OutputQuality served = measure(activeModel(), recent);
             boolean ok = best.top1Agreement() >= promotionMinTop1 && Double.isFinite(best.meanCosine());
             // "guard passed", not "promoted": a first acceptance only proposes the table (ColdStartEvidence)
             return new Verdict(ok, ok ? "guard passed: " + bestMethod + " " + best
                     : "promotion refused: " + bestMethod + " " + best + " is below top-1 " + promotionMinTop1,
                     bestMethod, bestTable, bestModel, best, served);
         }
-        LoadedModel activeModel = activeShadow();
+        LoadedModel activeModel = activeModel();
         OutputQuality activeRecent = measure(activeModel, recent);
         if (!best.notWorseThan(activeRecent) || !(best.sqnrDb() >= activeRecent.sqnrDb() + MIN_SQNR_GAIN_DB)) {
             return new Verdict(false, "refused: " + bestMethod + " " + best + " vs active " + activeRecent,
