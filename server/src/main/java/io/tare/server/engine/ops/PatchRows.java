@@ -160,7 +160,7 @@ public final class PatchRows {
             for (int ox = 0; ox < ow; ox++) {
                 int dst = (oy * ow + ox) * ld;
                 for (int ky = 0; ky < kh; ky++) {
-                    int src = srcOff + ((oy * sh + ky * dh) * wp + ox * sw) * channels;
+                    int src = srcOff + windowRowStart(oy, ox, ky, sh, sw, dh, wp, channels);
                     if (dw == 1) {
                         System.arraycopy(padded, src, rows, dst, run);
                         dst += run;
@@ -196,7 +196,7 @@ public final class PatchRows {
         for (int oy = 0; oy < oh; oy++) {
             for (int ox = 0; ox < ow; ox++) {
                 for (int ky = 0; ky < kh; ky++) {
-                    out[i++] = ((oy * sh + ky * dh) * wp + ox * sw) * channels;
+                    out[i++] = windowRowStart(oy, ox, ky, sh, sw, dh, wp, channels);
                 }
             }
         }
@@ -220,6 +220,14 @@ public final class PatchRows {
     }
 
     /**
+     * Offset, in a channels-last image {@code wp} pixels wide, of the first value of output pixel
+     * (oy, ox)'s window row ky: the one place the window geometry becomes an array index.
+     */
+    private static int windowRowStart(int oy, int ox, int ky, int sh, int sw, int dh, int wp, int channels) {
+        return ((oy * sh + ky * dh) * wp + ox * sw) * channels;
+    }
+
+    /**
      * {@link #fromChannelsLast} for bytes without dilation, typed so that each copy is the JIT's
      * inline byte copy rather than the generic {@code System.arraycopy(Object, ...)} call with its
      * type checks (the copies are short: a window row is {@code kw * C} bytes); rows shorter than
@@ -238,7 +246,7 @@ public final class PatchRows {
             for (int ox = 0; ox < ow; ox++) {
                 int dst = (oy * ow + ox) * ld;
                 for (int ky = 0; ky < kh; ky++) {
-                    int src = srcOff + ((oy * sh + ky * dh) * wp + ox * sw) * channels;
+                    int src = srcOff + windowRowStart(oy, ox, ky, sh, sw, dh, wp, channels);
                     if (shortRun) {
                         for (int i = 0; i < run; i++) {
                             rows[dst + i] = padded[src + i];
