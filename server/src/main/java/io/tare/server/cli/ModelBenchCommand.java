@@ -10,6 +10,7 @@ import io.tare.server.engine.Engine;
 import io.tare.server.engine.EngineOptions;
 import io.tare.server.engine.ExecutionMode;
 import io.tare.server.engine.LoadedModel;
+import io.tare.server.engine.StepProfile;
 import io.tare.server.engine.Tensor;
 import io.tare.server.engine.graph.ValueInfo;
 import io.tare.server.engine.quant.QuantizationTap;
@@ -48,8 +49,9 @@ import java.util.concurrent.ConcurrentHashMap;
 final class ModelBenchCommand {
     static final String USAGE = """
             tare bench model --model M.onnx --batch N [--mode fp32|dynamic|static] [--threads T] [--seconds S]
-                             [--ort-model A.onnx,B.onnx] [--data X.f32] [--seq L] [--per-row] [--memory] [--json]
-              The Tare engine vs ONNX Runtime in one run: throughput, p50/p99 latency and their ratios.""";
+                             [--ort-model A.onnx,B.onnx] [--data X.f32] [--seq L] [--per-row] [--memory] [--profile] [--json]
+              The Tare engine vs ONNX Runtime in one run: throughput, p50/p99 latency and their ratios.
+              --profile: then where the engine's time goes, per operator type and per node.""";
 
     private static final int ROUNDS = 3;
     private static final int CALIBRATION_BATCHES = 4;
@@ -67,7 +69,7 @@ final class ModelBenchCommand {
 
     static int run(String[] args) throws Exception {
         Flags flags = Flags.parse(args, 2, Set.of("model", "batch", "mode", "threads", "seconds", "ort-model", "data",
-                "seq"), Set.of("json", "memory", "per-row"));
+                "seq"), Set.of("json", "memory", "per-row", "profile"));
         Path model = Path.of(Options.required(flags, "model"));
         int batch = flags.getInt("batch", 1);
         int threads = flags.getInt("threads", 1);
@@ -130,8 +132,9 @@ final class ModelBenchCommand {
                 runners.add(() -> s.run(ortFeeds).close());
             }
             List<Timing> timings = measure(names, runners, batch, seconds);
+            StepProfile profile = flags.isOn("profile") ? profile(tare, session, feeds, seconds / ROUNDS) : null;
             report(flags.isOn("json"), model, batch, threads, mode, pinned, notes, timings, agreement,
-                    flags.isOn("memory") ? new long[] {tareHeap, tareRss} : null, ortRss);
+                    flags.isOn("memory") ? new long[] {tareHeap, tareRss} : null, ortRss, profile);
         } finally {
             libraryWarmUp.close();
             for (OrtSession s : ortSessions) {
@@ -142,6 +145,17 @@ final class ModelBenchCommand {
             }
         }
         return 0;
+    }
+
+    /** Where the engine's time goes: profiled runs for {@code seconds}, after the timed ones. */
+    private static StepProfile profile(LoadedModel tare, LoadedModel.ModelSession session, Map<String, Tensor> feeds,
+            double seconds) {
+        StepProfile profile = tare.plan().newProfile();
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        do {
+            session.run(feeds, profile);
+        } while (System.nanoTime() < end);
+        return profile;
     }
 
     /** Loads the engine model in the requested mode, calibrating a table for STATIC when needed. */
@@ -269,7 +283,8 @@ final class ModelBenchCommand {
     }
 
     private static void report(boolean json, Path model, int batch, int threads, ExecutionMode mode, boolean pinned,
-            List<String> notes, List<Timing> timings, List<String> agreement, long[] tareMemory, List<Long> ortRss) {
+            List<String> notes, List<Timing> timings, List<String> agreement, long[] tareMemory, List<Long> ortRss,
+            StepProfile profile) {
         Timing tare = timings.getFirst();
         if (json) {
             StringBuilder sb = new StringBuilder();
@@ -291,6 +306,9 @@ final class ModelBenchCommand {
             if (tareMemory != null) {
                 sb.append(String.format(Locale.ROOT, ",\"tare_heap_retained_bytes\":%d,\"tare_rss_delta_bytes\":%d",
                         tareMemory[0], tareMemory[1]));
+            }
+            if (profile != null) {
+                sb.append(",\"profile\":").append(ProfileReport.json(profile));
             }
             System.out.println(sb.append("}"));
             return;
@@ -315,6 +333,9 @@ final class ModelBenchCommand {
                         + " (tare heap / this = %.3f)%n", timings.get(i + 1).name(), ortRss.get(i) / 1048576.0,
                         tareMemory[0] / (double) ortRss.get(i));
             }
+        }
+        if (profile != null) {
+            ProfileReport.print(profile);
         }
     }
 

@@ -264,6 +264,23 @@ public final class ExecutionPlan {
      * @throws EngineException for missing or mistyped inputs, or a node failing (named in the message)
      */
     public Map<String, Tensor> run(ExecutionState state, Map<String, Tensor> feeds) {
+        return run(state, feeds, null);
+    }
+
+    /** A profile to pass to {@link #run(ExecutionState, Map, StepProfile)}, empty. */
+    public StepProfile newProfile() {
+        String[] names = new String[steps.length];
+        for (int i = 0; i < steps.length; i++) {
+            names[i] = steps[i].node().describe();
+        }
+        return new StepProfile(names, stepOpTypes().toArray(String[]::new));
+    }
+
+    /**
+     * Runs the plan once, adding each step's wall time to {@code profile} when it is not null (it
+     * must come from this plan's {@link #newProfile()}).
+     */
+    public Map<String, Tensor> run(ExecutionState state, Map<String, Tensor> feeds, StepProfile profile) {
         Tensor[] values = state.values;
         System.arraycopy(constants, 0, values, 0, constants.length);
         for (int i = 0; i < inputIds.length; i++) {
@@ -284,10 +301,15 @@ public final class ExecutionPlan {
         }
         StepContext ctx = state.context(this);
         try {
-            for (Step step : steps) {
+            for (int s = 0; s < steps.length; s++) {
+                Step step = steps[s];
                 ctx.bind(step);
+                long start = profile == null ? 0 : System.nanoTime();
                 try {
                     step.operator().run(ctx);
+                    if (profile != null) {
+                        profile.add(s, System.nanoTime() - start);
+                    }
                 } catch (EngineException e) {
                     throw new EngineException(step.node().describe() + ": " + e.getMessage(), e);
                 } catch (RuntimeException e) {
@@ -307,6 +329,9 @@ public final class ExecutionPlan {
                 Tensor t = values[v];
                 boolean fresh = slotOf[v] < 0 && constants[v] == null && !isInput(v);
                 result.put(outputs.get(i).name(), fresh ? t : t.copy());
+            }
+            if (profile != null) {
+                profile.endRun();
             }
             return result;
         } finally {

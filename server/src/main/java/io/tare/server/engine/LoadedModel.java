@@ -110,5 +110,11 @@ public final class LoadedModel {
             state.scaleTable = model.scaleTable.get();
             return model.plan.run(state, inputs);
         }
+
+        /** {@link #run(Map)}, adding each step's time to {@code profile} (from the plan's {@code newProfile()}). */
+        public Map<String, Tensor> run(Map<String, Tensor> inputs, StepProfile profile) {
+            state.scaleTable = model.scaleTable.get();
+            return model.plan.run(state, inputs, profile);
+        }
     }
 }
