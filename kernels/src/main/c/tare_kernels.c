@@ -635,6 +635,70 @@ __attribute__((target("avx2"))) static void int8_avx2(const uint8_t *a, int lda,
     }
 }
 
+/*
+ * ---------- AVX2 for weights in [-64, 63]: VPMADDUBSW, VPMADDWD with ones, VPADDD ----------
+ *
+ * VPMADDUBSW sums two u8 x s8 products into an int16 with signed saturation, which is why the kernels
+ * above widen to int16 instead: 255 * 127 + 255 * 127 does not fit. When every weight lies in
+ * [-64, 63] no pair can leave int16 (255 * 63 * 2 = 32130, 255 * -64 * 2 = -32640), so the three
+ * instructions MLAS uses on AVX2 give the exact int32 sums: VPMADDUBSW (u8 A broadcast x the K4 group
+ * of 8 columns as it is packed), VPMADDWD with ones (the two pairs of a column into one int32,
+ * exact), VPADDD (wrapping as the scalar reference's int arithmetic). The packed panel is read as it
+ * is (no widening pass over A or B), and each int32 lane of an accumulator is one column, so the tile
+ * stores without a reduction. Java takes this kernel only for matrices whose packing saw every stored
+ * byte in [-64, 63] (PackedInt8Matrix.fitsSevenBits). Tiles of S7_MR = 4 rows x 16 columns: 8
+ * accumulators, both B halves, ones, the broadcast A and a product fit the 16 ymm registers (a 6-row
+ * tile spilled one accumulator, and measured no faster: both run at ~2 multiplies per cycle, the two
+ * vector multiply pipes of Zen 3, ~185 GOP/s at 64x768x768 on this VM against ~131 for the widening
+ * kernel).
+ */
+#define S7_MR 4
+
+__attribute__((target("avx2"), always_inline)) static inline void avx2_s7_tile(int rows, const uint8_t *a, int lda,
+        int groups, const int8_t *pb, int32_t *c, int ldc, int valid) {
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256i acc[S7_MR][2];
+    for (int r = 0; r < rows; r++) {
+        acc[r][0] = _mm256_setzero_si256();
+        acc[r][1] = _mm256_setzero_si256();
+    }
+    for (int g = 0; g < groups; g++) {
+        __m256i b0 = _mm256_loadu_si256((const __m256i *) (pb + g * 64));
+        __m256i b1 = _mm256_loadu_si256((const __m256i *) (pb + g * 64 + 32));
+        for (int r = 0; r < rows; r++) {
+            __m256i av = _mm256_set1_epi32(load_u32(a + (size_t) r * lda + g * 4));
+            acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(_mm256_maddubs_epi16(av, b0), ones));
+            acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(_mm256_maddubs_epi16(av, b1), ones));
+        }
+    }
+    for (int r = 0; r < rows; r++) {
+        store_cols(c + (size_t) r * ldc, acc[r][0], acc[r][1], valid);
+    }
+}
+
+#define AVX2_S7_ROWS(R)                                                                                      \
+    avx2_s7_tile(R, a + (size_t) i * lda, lda, groups, pb, cp + (size_t) i * ldc, ldc, valid)
+
+__attribute__((target("avx2"))) static void int8_avx2_s7(const uint8_t *a, int lda, int m, int kp, const int8_t *b,
+        int panels, int nvalid, int32_t *c, int ldc) {
+    int groups = kp / 4;
+    for (int p = 0; p < panels; p++) {
+        const int8_t *pb = b + (size_t) p * kp * NR;
+        int valid = valid_cols(nvalid, p);
+        int32_t *cp = c + p * NR;
+        int i = 0;
+        for (; i + S7_MR <= m; i += S7_MR) {
+            AVX2_S7_ROWS(4);
+        }
+        switch (m - i) {
+            case 3: AVX2_S7_ROWS(3); break;
+            case 2: AVX2_S7_ROWS(2); break;
+            case 1: AVX2_S7_ROWS(1); break;
+            default: break;
+        }
+    }
+}
+
 /* ---------- AVX-VNNI (256-bit VPDPBUSD, e.g. Alder Lake, Zen 5 without AVX-512 exposed) ---------- */
 
 __attribute__((target("avx2,avxvnni"), always_inline)) static inline void avxvnni_tile(int rows, const uint8_t *a,
@@ -756,10 +820,16 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) static void int8_vnni512(
 /*
  * Raw u8 x s8 products: C[i, j] = sum_k A[i, k] * B[k, j] over panels [0, panels) starting at b,
  * C's column 0 = the first panel's column 0; columns >= nvalid are not written. Rows of A must be
- * readable for kp bytes. isa selects the kernel (must be <= tare_isa()).
+ * readable for kp bytes. isa selects the kernel (must be <= tare_isa()). b7 != 0 promises that every
+ * byte of B lies in [-64, 63]: on AVX2 that selects the VPMADDUBSW kernel (exact only then); the
+ * VNNI and AMX kernels are exact for any B and ignore it.
  */
 void tare_int8(const uint8_t *a, int lda, int m, int kp, const int8_t *b, int panels, int nvalid, int32_t *c,
-        int ldc, int isa) {
+        int ldc, int isa, int b7) {
+    if (isa == ISA_AVX2 && b7) {
+        int8_avx2_s7(a, lda, m, kp, b, panels, nvalid, c, ldc);
+        return;
+    }
     switch (isa) {
         case ISA_AMX:
             /* A 16-row tile wastes most of its work below 8 rows: VNNI is faster there. */
@@ -821,12 +891,13 @@ void tare_gather_rows(const uint8_t *src, const int32_t *off, int kh, int run, i
  * (src, off, kh, run) against the panels, k = kh * run, kp = k rounded up to 4. On AVX2 with enough
  * rows for the blocked kernel the rows are read in place from a widened copy of the bytes they cover
  * (int8_avx2_windows) or, where that does not apply, gathered while they are widened (no copy at
- * all); every other kernel (the VNNI and AMX ones included) gets them gathered by the plain C tare_gather_rows
- * into `work` (m * kp bytes, caller's scratch) and reads that block like any A.
+ * all); every other kernel (the VNNI and AMX ones, and AVX2's for weights in [-64, 63] (b7), which
+ * reads bytes unwidened) gets them gathered by the plain C tare_gather_rows into `work` (m * kp bytes,
+ * caller's scratch) and reads that block like any A.
  */
 void tare_int8_windows(const uint8_t *src, const int32_t *off, int kh, int run, int m, int kp, uint8_t *work,
-        const int8_t *b, int panels, int nvalid, int32_t *c, int ldc, int isa) {
-    if (isa == ISA_AVX2 && m >= AVX2_BLOCKED_MIN_ROWS) {
+        const int8_t *b, int panels, int nvalid, int32_t *c, int ldc, int isa, int b7) {
+    if (isa == ISA_AVX2 && m >= AVX2_BLOCKED_MIN_ROWS && !b7) {
         windows all = {src, off, kh, run};
         if (int8_avx2_windows(&all, m, kp, b, panels, nvalid, c, ldc)) {
             return;
@@ -839,7 +910,7 @@ void tare_int8_windows(const uint8_t *src, const int32_t *off, int kh, int run, 
         return;
     }
     tare_gather_rows(src, off, kh, run, m, work, kp);
-    tare_int8(work, kp, m, kp, b, panels, nvalid, c, ldc, isa);
+    tare_int8(work, kp, m, kp, b, panels, nvalid, c, ldc, isa, b7);
 }
 
 /* ---------- ONNX QuantizeLinear to 8 bits (AVX2, every native ISA) ---------- */
@@ -942,9 +1013,9 @@ __attribute__((target("avx2"))) static void correct_rows(int m, int k, const int
  */
 void tare_int8_fused(const uint8_t *a, int lda, int m, int k, int kp, const int8_t *b, int panels, int nvalid,
         const int32_t *za, const int32_t *rowsum, const int32_t *zb, const int32_t *cs, const int32_t *bias,
-        const float *sa, const float *sb, int32_t *c, int ldc, int isa) {
+        const float *sa, const float *sb, int32_t *c, int ldc, int isa, int b7) {
     int ncols = nvalid < panels * NR ? nvalid : panels * NR;
-    tare_int8(a, lda, m, kp, b, panels, nvalid, c, ldc, isa);
+    tare_int8(a, lda, m, kp, b, panels, nvalid, c, ldc, isa, b7);
     correct_rows(m, k, za, rowsum, zb, cs, bias, sa, sb, c, ldc, ncols);
 }
 

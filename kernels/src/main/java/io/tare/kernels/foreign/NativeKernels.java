@@ -19,7 +19,8 @@ import java.util.Optional;
 
 /**
  * The native tier: INT8 GEMM and W8A32 in C ({@code src/main/c/tare_kernels.c}: AVX-512 VNNI,
- * AVX-VNNI or AVX2 {@code VPMADDWD}, picked from the CPU at load), called through FFM with
+ * AVX-VNNI or AVX2 {@code VPMADDWD}, picked from the CPU at load; on AVX2, weights that
+ * {@link PackedInt8Matrix#fitsSevenBits() fit seven bits} take {@code VPMADDUBSW}), called through FFM with
  * {@link Linker.Option#critical(boolean) critical} downcalls that read Java arrays in place (no
  * copies; 10-20 ns per call). FP32 GEMM and the element-wise quantization ops are delegated to the
  * Vector API tier (or the scalar one without it): C would not beat them.
@@ -166,7 +167,7 @@ public final class NativeKernels implements Kernels {
         try {
             int8.invokeExact(MemorySegment.ofArray(aU8).asSlice(aOff), lda, m, b.kPadded(),
                     MemorySegment.ofArray(b.data()).asSlice(b.panelOffset(panelFrom)), panelTo - panelFrom, nvalid,
-                    MemorySegment.ofArray(c).asSlice(4L * cOff), ldc, isa);
+                    MemorySegment.ofArray(c).asSlice(4L * cOff), ldc, isa, sevenBits(b));
         } catch (Throwable t) {
             throw new IllegalStateException("native int8 kernel failed", t);
         }
@@ -214,7 +215,8 @@ public final class NativeKernels implements Kernels {
                     MemorySegment.ofArray(a.rowSums()).asSlice(4L * rowFrom),
                     MemorySegment.ofArray(b.zeroPointArray()).asSlice(4L * j0),
                     MemorySegment.ofArray(b.columnSumArray()).asSlice(4L * j0),
-                    biasSeg, rowScales, MemorySegment.ofArray(b.scaleArray()).asSlice(4L * j0), out, ldc, isa);
+                    biasSeg, rowScales, MemorySegment.ofArray(b.scaleArray()).asSlice(4L * j0), out, ldc, isa,
+                    sevenBits(b));
         } catch (Throwable t) {
             throw new IllegalStateException("native fused int8 kernel failed", t);
         }
@@ -280,7 +282,7 @@ public final class NativeKernels implements Kernels {
                     MemorySegment.ofArray(windows.offsets()).asSlice(4L * rowFrom * kh), kh, windows.run(), m,
                     b.kPadded(), MemorySegment.ofArray(work),
                     MemorySegment.ofArray(b.data()).asSlice(b.panelOffset(panelFrom)), panelTo - panelFrom, nvalid,
-                    MemorySegment.ofArray(c).asSlice(4L * cOff), ldc, isa);
+                    MemorySegment.ofArray(c).asSlice(4L * cOff), ldc, isa, sevenBits(b));
         } catch (Throwable t) {
             throw new IllegalStateException("native int8 windows kernel failed", t);
         }
@@ -327,6 +329,14 @@ public final class NativeKernels implements Kernels {
         } catch (Throwable t) {
             throw new IllegalStateException("native quantized add failed", t);
         }
+    }
+
+    /**
+     * The C kernels' b7 flag: 1 when every packed byte lies in [-64, 63], which on AVX2 selects the
+     * VPMADDUBSW kernel (exact only then); VNNI and AMX ignore it.
+     */
+    private static int sevenBits(PackedInt8Matrix b) {
+        return b.fitsSevenBits() ? 1 : 0;
     }
 
     private static int signed(QuantParams p) {
@@ -407,11 +417,11 @@ public final class NativeKernels implements Kernels {
                 ValueLayout.OfInt i = ValueLayout.JAVA_INT;
                 MethodHandle int8 = linker.downcallHandle(lib.findOrThrow("tare_int8"),
                         FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, i, i, i, ValueLayout.ADDRESS, i, i,
-                                ValueLayout.ADDRESS, i, i),
+                                ValueLayout.ADDRESS, i, i, i),
                         Linker.Option.critical(true));
                 java.lang.foreign.AddressLayout p = ValueLayout.ADDRESS;
                 MethodHandle int8Fused = linker.downcallHandle(lib.findOrThrow("tare_int8_fused"),
-                        FunctionDescriptor.ofVoid(p, i, i, i, i, p, i, i, p, p, p, p, p, p, p, p, i, i),
+                        FunctionDescriptor.ofVoid(p, i, i, i, i, p, i, i, p, p, p, p, p, p, p, p, i, i, i),
                         Linker.Option.critical(true));
                 MethodHandle quantize = linker.downcallHandle(lib.findOrThrow("tare_quantize"),
                         FunctionDescriptor.ofVoid(p, i, ValueLayout.JAVA_FLOAT, i, i, i, p), Linker.Option.critical(true));
@@ -425,7 +435,7 @@ public final class NativeKernels implements Kernels {
                         Linker.Option.critical(true));
                 MethodHandle int8Windows = linker.downcallHandle(lib.findOrThrow("tare_int8_windows"),
                         FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.ADDRESS, i, i, i, i,
-                                ValueLayout.ADDRESS, ValueLayout.ADDRESS, i, i, ValueLayout.ADDRESS, i, i),
+                                ValueLayout.ADDRESS, ValueLayout.ADDRESS, i, i, ValueLayout.ADDRESS, i, i, i),
                         Linker.Option.critical(true));
                 ValueLayout.OfFloat f = ValueLayout.JAVA_FLOAT;
                 MethodHandle requantizeFlat = linker.downcallHandle(lib.findOrThrow("tare_requantize_flat"),

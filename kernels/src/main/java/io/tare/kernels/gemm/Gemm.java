@@ -119,7 +119,12 @@ public final class Gemm {
 
     /** Quantizes FP32 weights symmetric per column (INT8) and packs them for this tier. */
     public PackedInt8Matrix quantizeWeights(float[] w, int off, int k, int n, boolean transposed) {
-        return PackedInt8Matrix.quantizeSymmetric(w, off, k, n, transposed, kernels.int8PanelWidth(),
+        return quantizeWeights(w, off, k, n, transposed, 8);
+    }
+
+    /** As {@link #quantizeWeights(float[], int, int, int, boolean)} to 8 or 7 bits (scale max|w| / 63). */
+    public PackedInt8Matrix quantizeWeights(float[] w, int off, int k, int n, boolean transposed, int bits) {
+        return PackedInt8Matrix.quantizeSymmetric(w, off, k, n, transposed, bits, kernels.int8PanelWidth(),
                 kernels.int8Layout());
     }
 

@@ -36,9 +36,10 @@ public final class PackedInt8Matrix {
     private final int[] columnSums;
     private final float[] scales;
     private final int[] zeroPoints;
+    private final boolean sevenBits;
 
     private PackedInt8Matrix(int k, int n, int panelWidth, Layout layout, byte[] data, int[] columnSums,
-            float[] scales, int[] zeroPoints) {
+            float[] scales, int[] zeroPoints, boolean sevenBits) {
         this.k = k;
         this.kPadded = padK(k);
         this.n = n;
@@ -48,7 +49,12 @@ public final class PackedInt8Matrix {
         this.columnSums = columnSums;
         this.scales = scales;
         this.zeroPoints = zeroPoints;
+        this.sevenBits = sevenBits;
     }
+
+    /** The stored-value range of {@link #fitsSevenBits()}: a signed 7-bit integer. */
+    public static final int SEVEN_BIT_MIN = -64;
+    public static final int SEVEN_BIT_MAX = 63;
 
     /** K rounded up to a multiple of 4. */
     public static int padK(int k) {
@@ -81,6 +87,8 @@ public final class PackedInt8Matrix {
         int[] sums = new int[n];
         float[] scales = new float[n];
         int[] zps = new int[n];
+        int min = 0;
+        int max = 0;
         for (int j = 0; j < n; j++) {
             scales[j] = params.scale(j);
             zps[j] = params.zeroPoint(j) - shift;
@@ -91,9 +99,12 @@ public final class PackedInt8Matrix {
                 int v = (shift == 0 ? raw : raw & (type == DType.UINT8 ? 0xFF : 0x0F)) - shift;
                 data[index(layout, p * kp * panelWidth, panelWidth, kk, jj)] = (byte) v;
                 sums[j] += v;
+                min = Math.min(min, v);
+                max = Math.max(max, v);
             }
         }
-        return new PackedInt8Matrix(k, n, panelWidth, layout, data, sums, scales, zps);
+        boolean sevenBits = min >= SEVEN_BIT_MIN && max <= SEVEN_BIT_MAX;
+        return new PackedInt8Matrix(k, n, panelWidth, layout, data, sums, scales, zps, sevenBits);
     }
 
     /**
@@ -102,21 +113,37 @@ public final class PackedInt8Matrix {
      */
     public static PackedInt8Matrix quantizeSymmetric(float[] w, int off, int k, int n, boolean transposed,
             int panelWidth, Layout layout) {
-        float[] absMax = new float[n];
+        return quantizeSymmetric(w, off, k, n, transposed, 8, panelWidth, layout);
+    }
+
+    /**
+     * {@link #quantizeSymmetric(float[], int, int, int, boolean, int, Layout)} to {@code bits} = 8
+     * (scale = max|w| / 127) or 7 (max|w| / 63: values in [-63, 63], so the matrix
+     * {@link #fitsSevenBits() fits seven bits}).
+     */
+    public static PackedInt8Matrix quantizeSymmetric(float[] w, int off, int k, int n, boolean transposed, int bits,
+            int panelWidth, Layout layout) {
+        if (bits != 8 && bits != 7) {
+            throw new IllegalArgumentException("weight bits must be 8 or 7, got " + bits);
+        }
+        int qmax = (1 << (bits - 1)) - 1;
+        float[] scales = new float[n];
         for (int j = 0; j < n; j++) {
+            float absMax = 0f;
             for (int kk = 0; kk < k; kk++) {
                 float v = transposed ? w[off + j * k + kk] : w[off + kk * n + j];
-                absMax[j] = Math.max(absMax[j], Math.abs(v));
+                absMax = Math.max(absMax, Math.abs(v));
             }
+            scales[j] = absMax > 0f ? absMax / qmax : 1f;
         }
-        QuantParams params = QuantParams.symmetricPerAxis(DType.INT8, transposed ? 0 : 1, absMax);
+        QuantParams params = QuantParams.perAxis(DType.INT8, transposed ? 0 : 1, scales, new int[n]);
         byte[] q = new byte[k * n];
         for (int j = 0; j < n; j++) {
-            float s = params.scale(j);
+            float s = scales[j];
             for (int kk = 0; kk < k; kk++) {
                 int idx = transposed ? j * k + kk : kk * n + j;
                 float r = (float) Math.rint(w[off + idx] / s);
-                q[idx] = (byte) Math.max(-128, Math.min(127, r));
+                q[idx] = (byte) Math.max(-qmax - 1, Math.min(qmax, r));
             }
         }
         return pack(q, 0, k, n, transposed, params, panelWidth, layout);
@@ -184,7 +211,7 @@ public final class PackedInt8Matrix {
 
     /** A deep copy of the packed bytes in fresh memory (metadata arrays are shared: immutable). */
     public PackedInt8Matrix copy() {
-        return new PackedInt8Matrix(k, n, panelWidth, layout, data.clone(), columnSums, scales, zeroPoints);
+        return new PackedInt8Matrix(k, n, panelWidth, layout, data.clone(), columnSums, scales, zeroPoints, sevenBits);
     }
 
     /**
@@ -205,6 +232,16 @@ public final class PackedInt8Matrix {
 
     public long byteSize() {
         return data.length;
+    }
+
+    /**
+     * True when every stored value (after any u8 shift) lies in [{@value #SEVEN_BIT_MIN},
+     * {@value #SEVEN_BIT_MAX}], found once at pack time: weights quantized to 7 bits (scale max|w| / 63)
+     * or 4 bits, or UINT8 weights within 64 of 128. Then a u8 x s8 pair sum 255 * (b0 + b1) cannot
+     * leave int16, and the native AVX2 tier takes its VPMADDUBSW kernel, exact only for such matrices.
+     */
+    public boolean fitsSevenBits() {
+        return sevenBits;
     }
 
     /** True when some column has a non-zero (stored-domain) zero point, so GEMM needs A's row sums. */

@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class GemmParityTest {
     /** (m, k, n): tail sizes in each dimension, panel edges, K beyond the 512-step exact chunk. */
-    private static final int[][] SHAPES = {
+    static final int[][] SHAPES = {
             {1, 1, 1}, {1, 7, 13}, {7, 13, 16}, {13, 16, 31}, {4, 31, 64}, {5, 64, 127}, {3, 127, 7},
             {2, 1021, 17}, {1, 4096, 33}, {6, 4098, 16}, {64, 64, 64}, {65, 33, 1021}, {1, 768, 4098},
             // Native AVX2 row-blocked path (>= 10 rows): 6-row tiles and every remainder, K blocks of 256.

@@ -74,7 +74,10 @@ class WindowRowsTest {
         for (int[] wv : windows) {
             int kh = wv[0], run = wv[1], k = kh * run;
             for (int m : new int[] {1, 9, 10, 13, 64, 70}) {
-                for (int n : new int[] {16, 33}) {
+                for (int n : new int[] {16, 17, 33, 48}) {
+                    // n of 17 and 48: weights in [-64, 63], which the native AVX2 tier gathers for its
+                    // VPMADDUBSW kernel instead of reading them in place
+                    boolean sevenBits = n == 17 || n == 48;
                     byte[] src = new byte[3000 + run];
                     rnd.nextBytes(src);
                     int rowFrom = 2;
@@ -84,8 +87,16 @@ class WindowRowsTest {
                     }
                     byte[] b = new byte[k * n];
                     rnd.nextBytes(b);
+                    if (sevenBits) {
+                        for (int i = 0; i < b.length; i++) {
+                            b[i] = (byte) (b[i] >> 1);
+                        }
+                        b[0] = -64;
+                        b[b.length - 1] = 63;
+                    }
                     QuantParams pb = QuantParams.perTensor(DType.INT8, 1f, 0);
                     PackedInt8Matrix packed = gemm.packInt8(b, 0, k, n, false, pb);
+                    org.junit.jupiter.api.Assertions.assertEquals(sevenBits, packed.fitsSevenBits());
                     PackedInt8Matrix refPacked = refGemm.packInt8(b, 0, k, n, false, pb);
                     int kp = packed.kPadded();
                     byte[] rows = new byte[m * kp];
