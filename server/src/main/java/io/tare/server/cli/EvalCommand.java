@@ -24,17 +24,18 @@ import java.util.Set;
  */
 final class EvalCommand {
     static final String USAGE = """
-            tare eval --model M.onnx [--backend tare|onnxruntime] [--mode fp32|dynamic|static] --data X
-                      (--labels Y | --reference-output R) [--shape 1,28,28] [--batch N] [--limit N] [--json]
+            tare eval --model M.onnx [--backend tare|onnxruntime] [--mode fp32|dynamic|static] [--weight-bits 8|7]
+                      --data X (--labels Y | --reference-output R) [--shape 1,28,28] [--batch N] [--limit N] [--json]
               Top-1 accuracy (or cosine / max-abs error against reference outputs), model size, latency
-              p50/p99 per batch and throughput. Data: .npy, or raw little-endian .f32/.i64 with --shape.""";
+              p50/p99 per batch and throughput. Data: .npy, or raw little-endian .f32/.i64 with --shape.
+              --weight-bits 7: the tare backend quantizes float weights to 7 bits (max|w| / 63).""";
 
     private EvalCommand() {
     }
 
     static int run(String[] args) throws Exception {
         Flags flags = Flags.parse(args, 1, Set.of("model", "backend", "mode", "data", "labels", "reference-output",
-                "shape", "batch", "limit"), Set.of("json"));
+                "shape", "batch", "limit", "weight-bits"), Set.of("json"));
         Path model = Path.of(Options.required(flags, "model"));
         if (!Files.isRegularFile(model)) {
             throw new Flags.UsageException("--model " + model + " is not a file");
@@ -72,6 +73,9 @@ final class EvalCommand {
             report.put("model", model.toString());
             report.put("backend", flags.get("backend", "onnxruntime"));
             report.put("mode", flags.get("mode", "fp32"));
+            if (flags.has("weight-bits")) {
+                report.put("weight_bits", flags.get("weight-bits", "8"));
+            }
             report.put("samples", samples);
             report.put("batch", batch);
             if (flags.has("labels")) {
@@ -101,6 +105,9 @@ final class EvalCommand {
         Map<String, String> parameters = new LinkedHashMap<>();
         if (flags.has("mode")) {
             parameters.put("mode", flags.get("mode", "fp32").toLowerCase(Locale.ROOT));
+        }
+        if (flags.has("weight-bits")) {
+            parameters.put("weight_bits", flags.get("weight-bits", "8"));
         }
         ModelSource source = new ModelSource("eval", "1", model, config, parameters);
         Backend backend = BackendRegistry.discover().select(source);

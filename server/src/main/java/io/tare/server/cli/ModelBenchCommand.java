@@ -49,8 +49,10 @@ import java.util.concurrent.ConcurrentHashMap;
 final class ModelBenchCommand {
     static final String USAGE = """
             tare bench model --model M.onnx --batch N [--mode fp32|dynamic|static] [--threads T] [--seconds S]
-                             [--ort-model A.onnx,B.onnx] [--data X.f32] [--seq L] [--per-row] [--memory] [--profile] [--json]
+                             [--ort-model A.onnx,B.onnx] [--data X.f32] [--seq L] [--per-row] [--weight-bits 8|7]
+                             [--memory] [--profile] [--json]
               The Tare engine vs ONNX Runtime in one run: throughput, p50/p99 latency and their ratios.
+              --weight-bits 7: dynamic/static modes quantize float weights to 7 bits (max|w| / 63).
               --profile: then where the engine's time goes, per operator type and per node.""";
 
     private static final int ROUNDS = 3;
@@ -69,7 +71,7 @@ final class ModelBenchCommand {
 
     static int run(String[] args) throws Exception {
         Flags flags = Flags.parse(args, 2, Set.of("model", "batch", "mode", "threads", "seconds", "ort-model", "data",
-                "seq"), Set.of("json", "memory", "per-row", "profile"));
+                "seq", "weight-bits"), Set.of("json", "memory", "per-row", "profile"));
         Path model = Path.of(Options.required(flags, "model"));
         int batch = flags.getInt("batch", 1);
         int threads = flags.getInt("threads", 1);
@@ -86,8 +88,15 @@ final class ModelBenchCommand {
 
         List<String> notes = new ArrayList<>();
         notes.add(data == null ? "synthetic random inputs" : "inputs from " + flags.get("data", ""));
+        int weightBits = flags.getInt("weight-bits", EngineOptions.DEFAULT_WEIGHT_BITS);
+        if (weightBits != 8 && weightBits != 7) {
+            throw new Flags.UsageException("--weight-bits must be 8 or 7, got " + weightBits);
+        }
         EngineOptions options = EngineOptions.DEFAULT.withIntraOpThreads(threads)
-                .withPerRowActivations(flags.isOn("per-row"));
+                .withPerRowActivations(flags.isOn("per-row")).withWeightBits(weightBits);
+        if (weightBits == 7) {
+            notes.add("float weights quantized to 7 bits (max|w| / 63)");
+        }
         if (flags.isOn("per-row")) {
             notes.add("dynamic activations quantized per row (token)");
         }

@@ -25,7 +25,8 @@ final class QuantizeCommand {
               --percentile P           for --method percentile (default 99.999)
               --per-channel            weights per output channel (default per tensor)
               --activation-type T      uint8 (asymmetric, default) | int8 (symmetric)
-              --reduce-range           7-bit weights (for int8 kernels without VNNI, whose int16 pairs saturate)
+              --reduce-range           7-bit weights (max|w| / 63): on CPUs without VNNI, Tare's engine then runs
+                                       its faster exact VPMADDUBSW kernel (int16 pairs cannot saturate)
               --smooth ALPHA|auto      SmoothQuant activation smoothing with migration strength ALPHA in [0,1], or
                                        auto: per activation the strength (or none) with the least estimated noise
               --bias-correction        subtract the expected output shift of quantized weights from each bias

@@ -38,6 +38,17 @@ public final class QdqPromotion {
      * @throws QuantizeException when no layer's input has a scale, or the model's opset is too old
      */
     public static ModelProto promote(ModelProto fp32, Map<String, ScaleZeroPoint> scales) {
+        return promote(fp32, scales, 8);
+    }
+
+    /**
+     * {@link #promote(ModelProto, Map)} with weights quantized to {@code weightBits}: 8, or 7 (per-channel
+     * scale max|w| / 63, as {@code tare quantize --reduce-range}).
+     */
+    public static ModelProto promote(ModelProto fp32, Map<String, ScaleZeroPoint> scales, int weightBits) {
+        if (weightBits != 8 && weightBits != 7) {
+            throw new IllegalArgumentException("weight bits must be 8 or 7, got " + weightBits);
+        }
         ModelProto m = upgraded(fp32);
         List<QuantizableLayer> layers = LayerFinder.find(m.getGraph());
         List<QuantizableLayer> int8 = new ArrayList<>();
@@ -57,7 +68,7 @@ public final class QdqPromotion {
                 used.put(v, s);
             }
         }
-        ExportPlan plan = new ExportPlan(int8, List.of(), used, ActivationEncoding.UINT8_ASYMMETRIC, true, 8, 0,
+        ExportPlan plan = new ExportPlan(int8, List.of(), used, ActivationEncoding.UINT8_ASYMMETRIC, true, weightBits, 0,
                 Map.of(), true);
         return QdqExporter.export(m, plan).model();
     }

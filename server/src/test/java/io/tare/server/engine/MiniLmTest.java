@@ -8,13 +8,16 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * all-MiniLM-L6-v2, a real BERT-style transformer, through the engine on real sentences, compared
  * by the cosine similarity of mean-pooled sentence embeddings:
  * <ul>
  *   <li>the FP32 model in FP32 against ONNX Runtime on the same file: >= 0.99999 on every sentence;
- *   <li>the engine's own dynamic INT8 of the FP32 model against FP32: >= 0.99 on each of 200;
+ *   <li>the engine's own dynamic INT8 of the FP32 model against FP32, with 8-bit and with 7-bit
+ *       weights: >= 0.99 on each of 200;
  *   <li>ONNX Runtime's INT8 model (DynamicQuantizeLinear + MatMulInteger) run by the engine against
  *       ONNX Runtime on that file: >= 0.9999 on each of 240.
  * </ul>
@@ -81,13 +84,14 @@ class MiniLmTest {
         assertTrue(c[0] >= 0.99999, "min cosine " + c[0]);
     }
 
-    @Test
-    void dynamicInt8KeepsFp32Embeddings() throws Exception {
+    @ParameterizedTest(name = "{0}-bit weights")
+    @ValueSource(ints = {8, 7})
+    void dynamicInt8KeepsFp32Embeddings(int weightBits) throws Exception {
         List<String> sentences = MiniLmModels.sentences(200);
         var path = MiniLmModels.model(MiniLmModels.FP32);
         // per token (row) activation scales: per-tensor scales give min 0.978 here, outlier tokens widen the range
-        LoadedModel dynamic = Engine.load(path,
-                EngineOptions.DEFAULT.withMode(ExecutionMode.DYNAMIC).withPerRowActivations(true));
+        LoadedModel dynamic = Engine.load(path, EngineOptions.DEFAULT.withMode(ExecutionMode.DYNAMIC)
+                .withPerRowActivations(true).withWeightBits(weightBits));
         assertTrue(dynamic.plan().stepOpTypes().contains("tare:Int8Gemm"), "no INT8 layers in the dynamic plan");
         List<float[]> ours = embed(dynamic, sentences);
         List<float[]> reference;
@@ -95,8 +99,8 @@ class MiniLmTest {
             reference = embed(ort, sentences);
         }
         double[] c = minAndMean(ours, reference);
-        System.out.printf("MiniLM engine dynamic INT8 vs FP32 over %d sentences: min cosine %.5f, mean %.5f%n",
-                sentences.size(), c[0], c[1]);
+        System.out.printf("MiniLM engine dynamic INT8 (%d-bit weights) vs FP32 over %d sentences: min cosine %.5f,"
+                + " mean %.5f%n", weightBits, sentences.size(), c[0], c[1]);
         assertTrue(c[0] >= 0.99, "min cosine " + c[0]);
     }
 

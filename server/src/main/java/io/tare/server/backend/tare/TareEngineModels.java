@@ -60,7 +60,8 @@ final class TareEngineModels {
 
     /** A model serving with {@code table} (null: no table, the requested fp32/dynamic mode). */
     LoadedModel build(ScaleTable table, QuantizationTap tap) {
-        EngineOptions options = EngineOptions.DEFAULT.withPerRowActivations(parameters.perRowActivations()).withTap(tap);
+        EngineOptions options = EngineOptions.DEFAULT.withPerRowActivations(parameters.perRowActivations()).withTap(tap)
+                .withWeightBits(parameters.weightBits());
         if (preQuantized()) {
             Graph graph = read();
             if (table != null) {
@@ -69,7 +70,7 @@ final class TareEngineModels {
             return Engine.load(graph, options.withMode(quantizedGraphMode()));
         }
         if (table != null) {
-            ModelProto promoted = QdqPromotion.promote(readProto(), scales(table));
+            ModelProto promoted = QdqPromotion.promote(readProto(), scales(table), parameters.weightBits());
             return Engine.load(new OnnxModelReader().read(promoted), options.withMode(quantizedGraphMode()));
         }
         ExecutionMode mode = parameters.mode() == TareModelParameters.Mode.FP32 ? ExecutionMode.FP32

@@ -12,13 +12,18 @@ import java.util.Map;
  *       from a table: a pre-quantized file's own, or one calibration produces). Default
  *       {@value #DEFAULT_MODE}.</li>
  *   <li>{@code per_row_activations}: {@code true} for one dynamic activation scale per row.</li>
+ *   <li>{@code weight_bits}: {@code 8} (default) or {@code 7}: the bits the server quantizes float
+ *       weights to (dynamic mode, and the static model a float file is promoted to); 7 bits
+ *       ({@code max|w| / 63}, ONNX Runtime's {@code reduce_range}) select the native tier's faster
+ *       exact kernel on CPUs without VNNI. A pre-quantized file's weights are used as they are.</li>
  * </ul>
  * Calibration parameters ({@code calibration_*}) are read by the calibration package.
  *
  * @param mode              requested execution mode
  * @param perRowActivations dynamic scales per row instead of per tensor
+ * @param weightBits        8 or 7
  */
-public record TareModelParameters(Mode mode, boolean perRowActivations) {
+public record TareModelParameters(Mode mode, boolean perRowActivations, int weightBits) {
     public static final String DEFAULT_MODE = "fp32";
 
     /** The {@code mode} parameter's values. */
@@ -37,6 +42,10 @@ public record TareModelParameters(Mode mode, boolean perRowActivations) {
         if (!perRow.equals("true") && !perRow.equals("false")) {
             throw TareException.invalid("parameter 'per_row_activations' must be true or false, got '" + perRow + "'");
         }
-        return new TareModelParameters(m, perRow.equals("true"));
+        String bits = parameters.getOrDefault("weight_bits", "8").trim();
+        if (!bits.equals("8") && !bits.equals("7")) {
+            throw TareException.invalid("parameter 'weight_bits' must be 8 or 7, got '" + bits + "'");
+        }
+        return new TareModelParameters(m, perRow.equals("true"), Integer.parseInt(bits));
     }
 }

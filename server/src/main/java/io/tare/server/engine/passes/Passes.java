@@ -35,7 +35,7 @@ public final class Passes {
             passes.add(new QdqLowering());
         }
         if (options.mode() != io.tare.server.engine.ExecutionMode.FP32) {
-            passes.add(new WeightQuantization(options.perRowActivations()));
+            passes.add(new WeightQuantization(options.perRowActivations(), options.weightBits()));
         }
         if (options.optimize()) {
             // after lowering, so that the INT8 layers take their biases, activations and requantization too

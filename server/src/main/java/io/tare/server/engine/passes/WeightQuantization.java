@@ -11,14 +11,23 @@ import java.util.List;
 /**
  * DYNAMIC and STATIC modes: float Conv (2-D), Gemm and MatMul layers with constant float weights
  * become INT8 layers. Weights are quantized once, here, symmetric INT8 per output channel
- * ({@code scale = max|w| / 127}, zero point 0); activations are quantized per request by the
- * layer (from the run's scale table when it has the tensor, else from the tensor's own range).
+ * ({@code scale = max|w| / 127}, zero point 0; with 7 weight bits {@code max|w| / 63}, values in
+ * [-63, 63], which the native AVX2 kernels multiply with VPMADDUBSW, exactly); activations are
+ * quantized per request by the layer (from the run's scale table when it has the tensor, else from
+ * the tensor's own range).
  */
 public final class WeightQuantization implements GraphPass {
     private final boolean perRow;
+    /** The largest quantized magnitude: 127 (8 bits) or 63 (7 bits). */
+    private final int qmax;
 
-    public WeightQuantization(boolean perRow) {
+    /** @param weightBits 8 or 7 */
+    public WeightQuantization(boolean perRow, int weightBits) {
+        if (weightBits != 8 && weightBits != 7) {
+            throw new IllegalArgumentException("weight bits must be 8 or 7, got " + weightBits);
+        }
         this.perRow = perRow;
+        this.qmax = (1 << (weightBits - 1)) - 1;
     }
 
     @Override
@@ -80,12 +89,12 @@ public final class WeightQuantization implements GraphPass {
         }
         float[] scales = new float[channels];
         for (int c = 0; c < channels; c++) {
-            scales[c] = absMax[c] == 0f ? 1f : absMax[c] / 127f;
+            scales[c] = absMax[c] == 0f ? 1f : absMax[c] / qmax;
         }
         byte[] q = new byte[w.size()];
         for (int i = 0; i < q.length; i++) {
             int c = (i / inner) % channels;
-            q[i] = (byte) Math.clamp(Math.rint(data[i] / scales[c]), -127, 127);
+            q[i] = (byte) Math.clamp(Math.rint(data[i] / scales[c]), -qmax, qmax);
         }
         String wq = n.input(1) + "/tare_int8";
         String ws = n.input(1) + "/tare_int8_scale";
