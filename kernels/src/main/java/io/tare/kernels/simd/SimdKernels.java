@@ -133,58 +133,17 @@ public final class SimdKernels implements Kernels {
         SimdSoftmax.row(x, xOff, y, yOff, n);
     }
 
-    /**
-     * GELU = 0.5 x erfc(-x / sqrt 2) with Numerical Recipes' erfcc, as the scalar reference
-     * ({@link io.tare.kernels.gemm.Activation#gelu}) but in float: {@code erfc(z) = t exp(-z^2 + P(t))}
-     * with {@code t = 1 / (1 + z/2)}. The exponent is formed from {@code fl(x*x) / 2}, its FMA residual
-     * and the exact rounding error of the sum with P(t) (TwoSum), applied as a first-order factor
-     * after one EXP: a rounded z or a rounded exponent would each cost ~z^2 * 6e-8 in relative
-     * accuracy. |x| is clamped at 14 sqrt 2, where erfc is 0 in float, so infinities behave as in
-     * the reference (+inf -> +inf, -inf -> NaN).
-     * The tail runs through the same vector body on a zero-padded copy.
-     */
+    /** {@link SimdGelu}; the tail runs through the same vector body on a zero-padded copy. */
     @Override
     public void gelu(float[] x, int off, int n) {
-        float[] tail = geluTail.get();
         int full = n - n % FL;
-        for (int i = 0; i < n; i += FL) {
-            float[] buf = x;
-            int o = off + i;
-            if (i == full) {
-                buf = tail;
-                o = 0;
-                java.util.Arrays.fill(tail, 0f);
-                System.arraycopy(x, off + i, tail, 0, n - i);
-            }
-            FloatVector v = FloatVector.fromArray(FS, buf, o);
-            FloatVector ax = v.abs().min(19.79899f);
-            FloatVector z = ax.mul(0.70710677f);
-            FloatVector t = FloatVector.broadcast(FS, 1f).div(z.fma(0.5f, 1f));
-            FloatVector p = t.fma(0.17087277f, -0.82215223f);
-            p = p.fma(t, FloatVector.broadcast(FS, 1.48851587f));
-            p = p.fma(t, FloatVector.broadcast(FS, -1.13520398f));
-            p = p.fma(t, FloatVector.broadcast(FS, 0.27886807f));
-            p = p.fma(t, FloatVector.broadcast(FS, -0.18628806f));
-            p = p.fma(t, FloatVector.broadcast(FS, 0.09678418f));
-            p = p.fma(t, FloatVector.broadcast(FS, 0.37409196f));
-            p = p.fma(t, FloatVector.broadcast(FS, 1.00002368f));
-            p = p.fma(t, FloatVector.broadcast(FS, -1.26551223f));
-            // z^2 = x^2 / 2 from x itself: a rounded z would cost z^2 * 1.2e-7 relative in exp(-z^2).
-            FloatVector xx = ax.mul(ax);
-            FloatVector zz = xx.neg().mul(0.5f);
-            FloatVector residual = ax.fma(ax, xx.neg()).mul(0.5f);
-            // exp(-z^2 + P) as exp(s) (1 + e), s = fl(-zz + P) and e its exact rounding error
-            // (TwoSum) minus the residual: one EXP, without the ~z^2 * 6e-8 the rounded sum costs.
-            FloatVector sum = zz.add(p);
-            FloatVector pPart = sum.sub(zz);
-            FloatVector error = zz.sub(sum.sub(pPart)).add(p.sub(pPart)).sub(residual);
-            FloatVector erfc = t.mul(sum.lanewise(VectorOperators.EXP)).mul(error.add(1f));
-            FloatVector pos = v.mul(erfc.fma(-0.5f, 1f));
-            FloatVector neg = v.mul(0.5f).mul(erfc);
-            pos.blend(neg, v.lt(0f)).intoArray(buf, o);
-            if (buf == tail) {
-                System.arraycopy(tail, 0, x, off + i, n - i);
-            }
+        SimdGelu.apply(x, off, full);
+        if (full < n) {
+            float[] tail = geluTail.get();
+            java.util.Arrays.fill(tail, 0f);
+            System.arraycopy(x, off + full, tail, 0, n - full);
+            SimdGelu.apply(tail, 0, FL);
+            System.arraycopy(tail, 0, x, off + full, n - full);
         }
     }
 

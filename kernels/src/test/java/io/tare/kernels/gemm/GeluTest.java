@@ -59,6 +59,27 @@ class GeluTest {
         }
     }
 
+    /**
+     * Every 1/512 over the documented range: on the negative side the exponent reaches -85, where
+     * an exponent rounded to float (without the exact z^2 and the compensated range reduction)
+     * would be off by up to 5e-6 relative.
+     */
+    @ParameterizedTest
+    @MethodSource("tiers")
+    void everyTierAcrossTheWholeRange(Kernels tier) {
+        int n = 13 * 512 * 2 + 1;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = -13f + i / 512f;
+        }
+        float[] got = x.clone();
+        tier.gelu(got, 0, n);
+        for (int i = 0; i < n; i++) {
+            float want = Activation.gelu(x[i]);
+            assertEquals(want, got[i], 2e-6f * Math.abs(want) + 1e-37f, tier.tier() + " x=" + x[i]);
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("tiers")
     void specialValuesAsInTheReference(Kernels tier) {
