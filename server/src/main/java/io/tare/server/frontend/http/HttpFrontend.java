@@ -37,6 +37,7 @@ public final class HttpFrontend implements AutoCloseable {
     private final Vertx vertx;
     private final HttpOptions options;
     private final Router router;
+    private final InferenceRoute inference;
     private volatile HttpServer server;
     private volatile boolean serving;
     private volatile boolean closed;
@@ -60,7 +61,7 @@ public final class HttpFrontend implements AutoCloseable {
                 .setPreallocateBodyBuffer(true);
         ServerRoutes.register(router, () -> !closed, () -> serving && !closed);
         ModelRoutes.register(router, repository);
-        InferenceRoute.register(router, bodies, repository);
+        inference = InferenceRoute.register(router, bodies, repository, options.maxBodyBytes());
         RepositoryRoutes.register(router, bodies, repository, admin);
         if (calibration != null) {
             CalibrationRoutes.register(router, bodies, calibration, auth);
@@ -69,8 +70,7 @@ public final class HttpFrontend implements AutoCloseable {
                 + ctx.request().path()));
         router.errorHandler(405, ctx -> Replies.error(ctx, 405, "method " + ctx.request().method()
                 + " is not allowed on " + ctx.request().path()));
-        router.errorHandler(413, ctx -> Replies.error(ctx, 413, "the request body exceeds this server's limit of "
-                + options.maxBodyBytes() + " bytes"));
+        router.errorHandler(413, ctx -> Replies.bodyTooLarge(ctx.response(), options.maxBodyBytes()));
         router.errorHandler(500, ctx -> Replies.error(ctx, ctx.failure() != null ? ctx.failure()
                 : new TareException(ErrorCode.INTERNAL, "internal error")));
     }
@@ -91,9 +91,18 @@ public final class HttpFrontend implements AutoCloseable {
         }
         // Request decompression (Content-Encoding: gzip/deflate) as Triton's clients may send it;
         // the body limit then applies to the decompressed bytes, so a small bomb cannot grow big.
+        // No WebSocket endpoints: without the compression extensions Vert.x leaves their handler out
+        // of every connection's pipeline (it inspected each request).
         HttpServer s = vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.port())
-                .setDecompressionSupported(true));
-        s.requestHandler(router);
+                .setDecompressionSupported(true)
+                .setPerMessageWebSocketCompressionSupported(false)
+                .setPerFrameWebSocketCompressionSupported(false));
+        // Inference first, without the router's machinery; everything else is routed.
+        s.requestHandler(request -> {
+            if (!inference.handle(request)) {
+                router.handle(request);
+            }
+        });
         try {
             s.listen().await();
         } catch (RuntimeException e) {

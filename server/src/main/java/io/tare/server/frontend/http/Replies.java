@@ -23,7 +23,10 @@ final class Replies {
     }
 
     static void json(RoutingContext ctx, int status, Buffer json) {
-        HttpServerResponse response = ctx.response();
+        json(ctx.response(), status, json);
+    }
+
+    static void json(HttpServerResponse response, int status, Buffer json) {
         if (response.closed() || response.ended()) {
             return;
         }
@@ -41,12 +44,25 @@ final class Replies {
 
     /** Any failure: a TareException keeps its code's status; anything else is a 500. */
     static void error(RoutingContext ctx, Throwable failure) {
+        error(ctx.response(), failure);
+    }
+
+    static void error(HttpServerResponse response, Throwable failure) {
         TareException e = ErrorStatus.toTare(failure);
-        error(ctx, ErrorStatus.httpStatus(e.code()), e.getMessage());
+        error(response, ErrorStatus.httpStatus(e.code()), e.getMessage());
     }
 
     /** For statuses that are HTTP's own (413, 415, 404 for an unknown path) rather than an error code's. */
     static void error(RoutingContext ctx, int status, String message) {
-        json(ctx, status, new JsonObject().put("error", message).encode());
+        error(ctx.response(), status, message);
+    }
+
+    static void error(HttpServerResponse response, int status, String message) {
+        json(response, status, Buffer.buffer(new JsonObject().put("error", message).encode()));
+    }
+
+    /** 413 for a body over the server's limit, from the router's BodyHandler or the infer endpoint's own reader. */
+    static void bodyTooLarge(HttpServerResponse response, long maxBodyBytes) {
+        error(response, 413, "the request body exceeds this server's limit of " + maxBodyBytes + " bytes");
     }
 }
