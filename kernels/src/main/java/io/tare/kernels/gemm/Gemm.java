@@ -112,6 +112,20 @@ public final class Gemm {
         return PackedFloatMatrix.pack(b, off, k, n, transposed, kernels.floatPanelWidth());
     }
 
+    /** Floats a {@link #packFloatInto} buffer needs for B[k, n] on this tier. */
+    public int packedFloatLength(int k, int n) {
+        return PackedFloatMatrix.packedLength(k, n, kernels.floatPanelWidth());
+    }
+
+    /**
+     * {@link PackedFloatMatrix#packInto}: B read with row stride {@code ldb}, packed for this tier
+     * into the caller's buffer (run-time operands, packed again on every run).
+     */
+    public PackedFloatMatrix packFloatInto(float[] b, int off, int ldb, int k, int n, boolean transposed,
+            float[] buffer) {
+        return PackedFloatMatrix.packInto(b, off, ldb, k, n, transposed, kernels.floatPanelWidth(), buffer);
+    }
+
     /** Packs quantized B for this tier; {@code params} per tensor or one entry per column. */
     public PackedInt8Matrix packInt8(byte[] b, int off, int k, int n, boolean transposed, QuantParams params) {
         return PackedInt8Matrix.pack(b, off, k, n, transposed, params, kernels.int8PanelWidth(), kernels.int8Layout());

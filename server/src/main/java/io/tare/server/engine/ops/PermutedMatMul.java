@@ -16,8 +16,8 @@ import java.util.Arrays;
  * result is written straight into [B, S, H, D].
  *
  * <p>Per batch entry, A is handed to the kernels in place when its rows are contiguous (row stride
- * {@code lda}); B is gathered into a contiguous [k, n] block and packed; C is written with its row
- * stride. Each element is the same k-order fused multiply-add chain as the MatMul alone
+ * {@code lda}); B is packed into a reused block, from where it lies when its rows or columns are
+ * contiguous (else gathered first); C is written with its row stride. Each element is the same k-order fused multiply-add chain as the MatMul alone
  * ({@link RunTimeProduct}), so the bits are the unfused graph's. Batch axes broadcast as MatMul's do.
  */
 public final class PermutedMatMul {
@@ -155,7 +155,7 @@ public final class PermutedMatMul {
         return g.b().colStride() != 1 && g.b().rowStride() == 1 ? 2 * g.k() * g.n() : g.k() * g.n();
     }
 
-    /** The whole product {@code out = a x b} as laid out by {@code g}; scratch slots 0 to 2. */
+    /** The whole product {@code out = a x b} as laid out by {@code g}; scratch slots 0 to 3. */
     static void multiply(OpContext ctx, Gemm gemm, Geometry g, float[] x, float[] w, float[] out) {
         int m = g.m();
         int k = g.k();
@@ -170,13 +170,14 @@ public final class PermutedMatMul {
         float[] aBlock = ctx.floatScratch(0, g.a().colStride() == 1 ? 0 : m * k);
         float[] bBlock = ctx.floatScratch(1, bScratch(g));
         float[] cBlock = ctx.floatScratch(2, g.cColStride() == 1 ? 0 : m * n);
+        float[] packBlock = ctx.floatScratch(3, gemm.packedFloatLength(k, n));
         int[] index = new int[batch.length];
         int count = g.entries();
         int ao = 0;
         int bo = 0;
         int co = 0;
         for (int e = 0; e < count; e++) {
-            entry(gemm, g, x, ao, w, bo, aBlock, bBlock, out, co, g.ldc(), g.cColStride(), cBlock);
+            entry(gemm, g, x, ao, w, bo, aBlock, bBlock, packBlock, out, co, g.ldc(), g.cColStride(), cBlock);
             // odometer over the batch axes
             for (int d = batch.length - 1; d >= 0; d--) {
                 index[d]++;
@@ -198,10 +199,11 @@ public final class PermutedMatMul {
      * One batch entry, A at {@code ao} in {@code x} and B at {@code bo} in {@code w} as the views
      * say, C at {@code co} with strides {@code ldc} and {@code cColStride}. A is read in place when
      * its rows are contiguous, else gathered into {@code aBlock} [m * k]; {@code bBlock} holds
-     * {@link #bScratch} floats; {@code cBlock} [m * n] when C's rows are not contiguous.
+     * {@link #bScratch} floats; B is packed into {@code packBlock} ({@link Gemm#packedFloatLength}
+     * floats); {@code cBlock} [m * n] when C's rows are not contiguous.
      */
     static void entry(Gemm gemm, Geometry g, float[] x, int ao, float[] w, int bo, float[] aBlock, float[] bBlock,
-            float[] out, int co, int ldc, int cColStride, float[] cBlock) {
+            float[] packBlock, float[] out, int co, int ldc, int cColStride, float[] cBlock) {
         int m = g.m();
         int k = g.k();
         int n = g.n();
@@ -217,32 +219,41 @@ public final class PermutedMatMul {
         if (k == 0) { // an empty sum: zeros
             fill(out, co, ldc, cColStride, m, n);
         } else {
-            product(gemm, aSrc, aOff, lda, m, k, n, w, bo, g.b().rowStride(), g.b().colStride(), bBlock, out, co,
-                    ldc, cColStride, cBlock);
+            product(gemm, aSrc, aOff, lda, m, k, n, w, bo, g.b().rowStride(), g.b().colStride(), bBlock, packBlock,
+                    out, co, ldc, cColStride, cBlock);
         }
     }
 
     /**
-     * One batch entry: B gathered contiguous and packed, C written in place when its rows are
-     * contiguous. A B whose columns are contiguous (attention's K read as K^T) is gathered as B^T
-     * rows with whole-row copies and packed transposed, which packs the same matrix; the plain [k, n]
-     * form is then only made when some rows run outside the kernels ({@link RunTimeProduct}).
+     * One batch entry: B packed into {@code packBlock}, C written in place when its rows are
+     * contiguous. B is packed straight from where it lies when its rows or its columns are
+     * contiguous (attention's V, and K read as K^T, whose B^T rows are K's rows) and every row of
+     * the product runs in the kernels; otherwise, and when some rows run outside the kernels and
+     * need B as a plain [k, n] block ({@link RunTimeProduct}), B is gathered into {@code bBlock}
+     * first (as B^T rows with whole-row copies when its columns are contiguous, then transposed).
+     * Packing into the reused block instead of a fresh matrix per head removed an allocation of
+     * 32 KiB per head and product at MiniLM's 128 tokens.
      */
     private static void product(Gemm gemm, float[] a, int aOff, int lda, int m, int k, int n, float[] w, int bOff,
-            int bRowStride, int bColStride, float[] bBlock, float[] out, int cOff, int ldc, int cColStride,
-            float[] cBlock) {
+            int bRowStride, int bColStride, float[] bBlock, float[] packBlock, float[] out, int cOff, int ldc,
+            int cColStride, float[] cBlock) {
         PackedFloatMatrix packed;
         int bPlain = 0;
-        if (bColStride != 1 && bRowStride == 1) {
+        boolean plainNeeded = RunTimeProduct.hasUntiledRows(m);
+        if (!plainNeeded && bColStride == 1) {
+            packed = gemm.packFloatInto(w, bOff, bRowStride, k, n, false, packBlock);
+        } else if (!plainNeeded && bRowStride == 1) {
+            packed = gemm.packFloatInto(w, bOff, bColStride, k, n, true, packBlock);
+        } else if (bColStride != 1 && bRowStride == 1) {
             gather(w, bOff, bColStride, 1, n, k, bBlock); // B^T [n, k]
-            packed = gemm.packFloat(bBlock, 0, k, n, true);
-            if (RunTimeProduct.hasUntiledRows(m)) {
+            packed = gemm.packFloatInto(bBlock, 0, k, k, n, true, packBlock);
+            if (plainNeeded) {
                 bPlain = k * n;
                 FloatMatrix.transpose(bBlock, 0, n, k, bBlock, bPlain);
             }
         } else {
             gather(w, bOff, bRowStride, bColStride, k, n, bBlock);
-            packed = gemm.packFloat(bBlock, 0, k, n, false);
+            packed = gemm.packFloatInto(bBlock, 0, n, k, n, false, packBlock);
         }
         if (cColStride == 1) {
             RunTimeProduct.multiply(gemm, a, aOff, lda, m, k, bBlock, bPlain, packed, out, cOff, ldc);
