@@ -95,16 +95,30 @@ public final class SimdKernels implements Kernels {
 
     @Override
     public void minMax(float[] x, int off, int n, float[] out) {
-        FloatVector vmin = FloatVector.broadcast(FS, Float.POSITIVE_INFINITY);
-        FloatVector vmax = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY);
+        // Two accumulator pairs, each step a compare and a blend: Java's NaN-propagating min/max
+        // is a chain of ~5 instructions on AVX2, and one accumulator made the loop latency-bound
+        // (2.7x slower on 1536-float rows). NaN inputs are skipped here, which the contract allows.
+        FloatVector min0 = FloatVector.broadcast(FS, Float.POSITIVE_INFINITY);
+        FloatVector min1 = min0;
+        FloatVector max0 = FloatVector.broadcast(FS, Float.NEGATIVE_INFINITY);
+        FloatVector max1 = max0;
         int i = 0;
-        for (; i <= n - FL; i += FL) {
+        for (; i <= n - 2 * FL; i += 2 * FL) {
             FloatVector v = FloatVector.fromArray(FS, x, off + i);
-            vmin = vmin.min(v);
-            vmax = vmax.max(v);
+            FloatVector w = FloatVector.fromArray(FS, x, off + i + FL);
+            min0 = min0.blend(v, v.lt(min0));
+            max0 = max0.blend(v, v.compare(VectorOperators.GT, max0));
+            min1 = min1.blend(w, w.lt(min1));
+            max1 = max1.blend(w, w.compare(VectorOperators.GT, max1));
         }
-        float min = vmin.reduceLanes(VectorOperators.MIN);
-        float max = vmax.reduceLanes(VectorOperators.MAX);
+        if (i <= n - FL) {
+            FloatVector v = FloatVector.fromArray(FS, x, off + i);
+            min0 = min0.blend(v, v.lt(min0));
+            max0 = max0.blend(v, v.compare(VectorOperators.GT, max0));
+            i += FL;
+        }
+        float min = min0.min(min1).reduceLanes(VectorOperators.MIN);
+        float max = max0.max(max1).reduceLanes(VectorOperators.MAX);
         for (; i < n; i++) {
             min = Math.min(min, x[off + i]);
             max = Math.max(max, x[off + i]);
