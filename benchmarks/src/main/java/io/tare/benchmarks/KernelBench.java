@@ -25,8 +25,8 @@ import java.util.Locale;
 public final class KernelBench {
     static final int[][] SHAPES = {{1, 768, 768}, {1, 4096, 4096}, {8, 768, 3072}, {64, 768, 768},
             {128, 1024, 1024}, {512, 512, 512}};
-    static final String[] IMPLS = {"fp32-simd", "int8-simd", "int8-native", "dqint8-simd", "dqint8-native",
-            "w8a32-simd", "w8a32-native", "ort-fp32", "ort-int8", "ort-dqint8"};
+    static final String[] IMPLS = {"fp32-simd", "int8-simd", "int8-native", "int8w7-native", "dqint8-simd",
+            "dqint8-native", "dqint8w7-native", "w8a32-simd", "w8a32-native", "ort-fp32", "ort-int8", "ort-dqint8"};
 
     private KernelBench() {
     }

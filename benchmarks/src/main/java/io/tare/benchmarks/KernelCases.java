@@ -17,7 +17,9 @@ import java.util.SplittableRandom;
  * {@code int8-native} (pre-quantized u8 activations x s8 weights -> exact int32, the work of ORT
  * MatMulInteger); {@code dqint8-simd}, {@code dqint8-native} (dynamic per-row quantization + INT8
  * GEMM + dequantizing epilogue, the work of ORT DynamicQuantizeMatMul); {@code w8a32-simd},
- * {@code w8a32-native}.
+ * {@code w8a32-native}. {@code int8w7-*} and {@code dqint8w7-*} are {@code int8} and {@code dqint8}
+ * with weights quantized to 7 bits (max|w| / 63), which the native AVX2 tier multiplies with its
+ * VPMADDUBSW kernel.
  */
 final class KernelCases {
     private KernelCases() {
@@ -37,7 +39,9 @@ final class KernelCases {
         int m = s.m(), k = s.k(), n = s.n();
         float[] a = randomFloats(m * k, 1);
         float[] w = randomFloats(k * n, 2);
-        String kind = s.impl().substring(0, s.impl().indexOf('-'));
+        String variant = s.impl().substring(0, s.impl().indexOf('-'));
+        int weightBits = variant.endsWith("w7") ? 7 : 8;
+        String kind = weightBits == 7 ? variant.substring(0, variant.length() - 2) : variant;
         long weightBytes = kind.equals("fp32") ? 4L * k * n : (long) k * n;
         int copies = s.dram() ? (int) Math.max(1, (BenchSpec.DRAM_BYTES + weightBytes - 1) / weightBytes) : 1;
         switch (kind) {
@@ -59,8 +63,9 @@ final class KernelCases {
                 };
             }
             case "int8", "dqint8", "w8a32" -> {
-                PackedInt8Matrix[] packs = (PackedInt8Matrix[]) CACHE.computeIfAbsent(cacheKey(s, "int8", kernels), key -> {
-                    PackedInt8Matrix first = gemm.quantizeWeights(w, 0, k, n, false);
+                String packKind = weightBits == 7 ? "int8w7" : "int8";
+                PackedInt8Matrix[] packs = (PackedInt8Matrix[]) CACHE.computeIfAbsent(cacheKey(s, packKind, kernels), key -> {
+                    PackedInt8Matrix first = gemm.quantizeWeights(w, 0, k, n, false, weightBits);
                     PackedInt8Matrix[] p = new PackedInt8Matrix[copies];
                     for (int i = 0; i < copies; i++) {
                         p[i] = i == 0 ? first : first.copy();
