@@ -55,6 +55,18 @@ public interface Kernels {
     void gelu(float[] x, int off, int n);
 
     /**
+     * In place, {@code x[off + i] = GELU(x[off + i] + bias[biasOff + i])} for {@code i < n}: the
+     * float bias added (one rounding), then {@link #gelu}. The INT8 GEMM's bias-and-GELU epilogue
+     * on C in place, one pass instead of a copy out, a bias pass, {@link #gelu} and a copy back.
+     */
+    default void biasGelu(float[] x, int off, int n, float[] bias, int biasOff) {
+        for (int i = 0; i < n; i++) {
+            x[off + i] += bias[biasOff + i];
+        }
+        gelu(x, off, n);
+    }
+
+    /**
      * Softmax of one contiguous row, {@code y[yOff..yOff+n) = softmax(x[xOff..xOff+n))}, rounded as
      * ONNX Runtime's CPU softmax rounds it (its polynomial exp, 8-lane sum, multiply by 1/sum; see
      * {@link io.tare.kernels.scalar.SoftmaxReference}). {@code x} and {@code y} may be the same row.

@@ -132,6 +132,11 @@ public final class NativeKernels implements Kernels {
     }
 
     @Override
+    public void biasGelu(float[] x, int off, int n, float[] bias, int biasOff) {
+        delegate.biasGelu(x, off, n, bias, biasOff);
+    }
+
+    @Override
     public void softmax(float[] x, int xOff, float[] y, int yOff, int n) {
         delegate.softmax(x, xOff, y, yOff, n);
     }

@@ -314,7 +314,8 @@ public final class Gemm {
      * INT8 on a tier that fuses the epilogue ({@link Kernels#int8Fused}): per worker, one call per
      * {@link #ROW_BLOCK} rows over all of its panels writes corrected int32 ({@code ci}) or
      * dequantized floats ({@code cf}, with the epilogue's int32 bias) straight into C; a float bias
-     * or activation then runs in place on the block while it is in cache. Not for accumulating
+     * or activation then runs in place on the block while it is in cache ({@link Kernels#biasGelu}
+     * for a GELU). Not for accumulating
      * epilogues (C holds the values to add to) or window rows.
      */
     private void int8Fused(QuantizedRows a, PackedInt8Matrix b, int[] ci, float[] cf, int cOff, int ldc, Epilogue ep) {
@@ -332,7 +333,17 @@ public final class Gemm {
                 int rows = Math.min(ROW_BLOCK, m - i0);
                 int at = cOff + i0 * ldc + j0;
                 kernels.int8Fused(a, i0, rows, b, p0, p1, ep.int32Bias(), ci, cf, at, ldc);
-                if (finish) {
+                if (finish && ep.activation() == Activation.GELU) {
+                    // bias and GELU on C in place, row by row (the float block's copies are for loops
+                    // C2 must vectorize; these are the kernels' own vector code)
+                    for (int r = 0; r < rows; r++) {
+                        if (ep.bias() == null) {
+                            kernels.gelu(cf, at + r * ldc, j1 - j0);
+                        } else {
+                            kernels.biasGelu(cf, at + r * ldc, j1 - j0, ep.bias(), j0);
+                        }
+                    }
+                } else if (finish) {
                     Scratch s = scratch.get();
                     EpilogueWriter.floatBlock(cf, at, ldc, rows, j0, j1, ep, kernels, s.row(b.n()), s.spare(b.n()), cf,
                             at, ldc);

@@ -51,13 +51,17 @@ final class SimdGelu {
     }
 
     /**
-     * {@code x[off, off + n) = GELU(x)} in place, {@code n} a multiple of the species' length
-     * (the caller runs a remainder through a padded copy).
+     * {@code x[off + i] = GELU(x[off + i] + bias[biasOff + i])} in place ({@code bias} null: no
+     * bias), {@code n} a multiple of the species' length (the caller runs a remainder through a
+     * padded copy).
      */
-    static void apply(float[] x, int off, int n) {
+    static void apply(float[] x, int off, int n, float[] bias, int biasOff) {
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int i = 0; i < n; i += S.length()) {
             FloatVector v = FloatVector.fromArray(S, x, off + i);
+            if (bias != null) {
+                v = v.add(FloatVector.fromArray(S, bias, biasOff + i));
+            }
             FloatVector ax = v.abs();
             FloatVector t = one.div(ax.fma(HALF_OVER_SQRT2, 1f));
             // NR's P(t) = -1.26551223 + 1.00002368 t + ... + 0.17087277 t^9, in pairs (Estrin)
@@ -91,9 +95,10 @@ final class SimdGelu {
                     .add(ONE_BITS).reinterpretAsFloats();
             // flushed after the product: for |x| = inf or above ~1e19 the terms before are inf or NaN
             FloatVector erfc = expR.mul(t.mul(pow2)).blend(0f, sum.lt(FLUSH));
-            FloatVector pos = v.mul(erfc.fma(-0.5f, 1f));
-            FloatVector neg = v.mul(0.5f).mul(erfc);
-            pos.blend(neg, v.lt(0f)).intoArray(x, off + i);
+            // x >= 0: x (1 - erfc/2); x < 0: x (erfc/2); erfc/2 is exact, so these are the roundings
+            // of x * fma(erfc, -0.5, 1) and (x/2) erfc, with one multiplication by x after the blend
+            FloatVector halfErfc = erfc.mul(0.5f);
+            v.mul(one.sub(halfErfc).blend(halfErfc, v.lt(0f))).intoArray(x, off + i);
         }
     }
 }

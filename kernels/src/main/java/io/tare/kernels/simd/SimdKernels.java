@@ -150,13 +150,20 @@ public final class SimdKernels implements Kernels {
     /** {@link SimdGelu}; the tail runs through the same vector body on a zero-padded copy. */
     @Override
     public void gelu(float[] x, int off, int n) {
+        biasGelu(x, off, n, null, 0);
+    }
+
+    @Override
+    public void biasGelu(float[] x, int off, int n, float[] bias, int biasOff) {
         int full = n - n % FL;
-        SimdGelu.apply(x, off, full);
+        SimdGelu.apply(x, off, full, bias, biasOff);
         if (full < n) {
             float[] tail = geluTail.get();
             java.util.Arrays.fill(tail, 0f);
-            System.arraycopy(x, off + full, tail, 0, n - full);
-            SimdGelu.apply(tail, 0, FL);
+            for (int i = full; i < n; i++) {
+                tail[i - full] = bias == null ? x[off + i] : x[off + i] + bias[biasOff + i];
+            }
+            SimdGelu.apply(tail, 0, FL, null, 0);
             System.arraycopy(tail, 0, x, off + full, n - full);
         }
     }

@@ -1,5 +1,6 @@
 package io.tare.kernels.gemm;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -77,6 +78,31 @@ class GeluTest {
         for (int i = 0; i < n; i++) {
             float want = Activation.gelu(x[i]);
             assertEquals(want, got[i], 2e-6f * Math.abs(want) + 1e-37f, tier.tier() + " x=" + x[i]);
+        }
+    }
+
+    /** The epilogue's bias-and-GELU pass: on every tier the bits of adding the bias first, then {@code gelu}. */
+    @ParameterizedTest
+    @MethodSource("tiers")
+    void biasGeluIsTheBiasAddedThenGelu(Kernels tier) {
+        Random rnd = new Random(12);
+        for (int n : Tiers.TAIL_SIZES) {
+            float[] x = new float[n + 5];
+            float[] bias = new float[n + 7];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) rnd.nextGaussian() * 3;
+            }
+            for (int i = 0; i < bias.length; i++) {
+                bias[i] = (float) rnd.nextGaussian();
+            }
+            float[] want = x.clone();
+            for (int i = 0; i < n; i++) {
+                want[2 + i] += bias[4 + i];
+            }
+            tier.gelu(want, 2, n);
+            float[] got = x.clone();
+            tier.biasGelu(got, 2, n, bias, 4);
+            assertArrayEquals(want, got, 0f, tier.tier() + " n=" + n);
         }
     }
 
