@@ -59,16 +59,19 @@ public final class PollWindow {
             worked = true;
             return selectNow.get(); // as Netty's default: never block while tasks wait
         }
+        if (now - lastActive >= spinNanos) {
+            // Block without a non-blocking select first (Netty's default does none either): the
+            // blocking one returns at once for I/O already waiting, and at concurrency 1 every
+            // request ends its loop's turn here, so that select would be a syscall per request.
+            worked = true; // whatever ends the blocking select (I/O, a task, a timer) is work to time from
+            return selectCode;
+        }
         int ready = selectNow.get();
         if (ready > 0) {
             worked = true;
             return ready;
         }
-        if (now - lastActive < spinNanos) {
-            Thread.yield(); // a polling loop gives its core to any thread with work
-            return continueCode;
-        }
-        worked = true; // whatever ends the blocking select (I/O, a task, a timer) is work to time from
-        return selectCode;
+        Thread.yield(); // a polling loop gives its core to any thread with work
+        return continueCode;
     }
 }

@@ -82,7 +82,7 @@ final class BodyCollector implements Handler<Buffer> {
             return -1;
         }
         try {
-            return Long.parseLong(value.trim());
+            return Long.parseLong(value); // Netty strips the whitespace around header values
         } catch (NumberFormatException e) {
             return -1;
         }

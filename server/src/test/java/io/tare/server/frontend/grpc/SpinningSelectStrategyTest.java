@@ -34,7 +34,10 @@ class SpinningSelectStrategyTest {
     void theWindowRestartsAfterIoOrTasksEnd() throws Exception {
         SpinningSelectStrategy s = strategy(SPIN);
         now += 10 * SPIN;
-        assertEquals(2, s.calculateStrategy(() -> 2, false)); // I/O ready, processed in this turn
+        // idle: it blocks (the select returns at once with the I/O waiting), then processes it
+        assertEquals(SelectStrategy.SELECT, s.calculateStrategy(() -> 2, false));
+        now += SPIN / 2;
+        assertEquals(2, s.calculateStrategy(() -> 2, false)); // more I/O, seen by a poll in the window
         now += 5 * SPIN;
         assertEquals(SelectStrategy.CONTINUE, s.calculateStrategy(() -> 0, false));
         assertEquals(0, s.calculateStrategy(() -> 0, true)); // a task (the answer) arrived
@@ -45,12 +48,25 @@ class SpinningSelectStrategyTest {
     }
 
     @Test
+    void aClosedWindowBlocksWithoutANonBlockingSelectFirst() throws Exception {
+        SpinningSelectStrategy s = strategy(SPIN);
+        int[] selects = {0};
+        now += 10 * SPIN;
+        assertEquals(SelectStrategy.SELECT, s.calculateStrategy(() -> ++selects[0] * 0, false));
+        assertEquals(0, selects[0], "an idle loop blocks straight away: one syscall, not two");
+        now += SPIN / 2; // inside the window the loop polls
+        assertEquals(SelectStrategy.CONTINUE, s.calculateStrategy(() -> ++selects[0] * 0, false));
+        assertEquals(1, selects[0]);
+    }
+
+    @Test
     void zeroSpinBlocksAtOnceAndNegativeIsRefused() throws Exception {
         SpinningSelectStrategy s = strategy(0);
         assertEquals(SelectStrategy.SELECT, s.calculateStrategy(() -> 0, false));
         assertEquals(SelectStrategy.SELECT, s.calculateStrategy(() -> 0, false));
-        assertEquals(3, s.calculateStrategy(() -> 3, false));
-        assertEquals(SelectStrategy.SELECT, s.calculateStrategy(() -> 0, false));
+        // I/O already waiting: the blocking select returns it at once, so no non-blocking one first
+        assertEquals(SelectStrategy.SELECT, s.calculateStrategy(() -> 3, false));
+        assertEquals(3, s.calculateStrategy(() -> 3, true), "with tasks waiting it never blocks");
         assertThrows(IllegalArgumentException.class, () -> SpinningSelectStrategy.factory(-1));
     }
 }
