@@ -29,12 +29,32 @@ public final class MaskedSoftmax {
 
     static void register(OperatorRegistry r) {
         r.register(DOMAIN, OP, 1, s -> {
-            boolean divide = s.attrs().has(DIVISOR);
-            boolean multiply = s.attrs().has(MULTIPLIER);
-            float c = divide ? s.attrs().getFloat(DIVISOR, 1f) : s.attrs().getFloat(MULTIPLIER, 1f);
+            Scaling scaling = Scaling.of(s.attrs());
             Kernels kernels = s.compute().kernels();
-            return ctx -> run(ctx, kernels, divide, multiply, c);
+            return ctx -> run(ctx, kernels, scaling.divide(), scaling.multiply(), scaling.c());
         });
+    }
+
+    /**
+     * How the scores are scaled before the mask: divided by c, multiplied by c, or neither. A divisor
+     * whose reciprocal is exact (a power of two, attention's sqrt(64) = 8 among them) becomes a
+     * multiplier: {@code x * (1 / c)} is the same float as {@code x / c} for every x (both are the
+     * one rounding of the same real number), and a vector division costs several multiplications.
+     */
+    record Scaling(boolean divide, boolean multiply, float c) {
+        static Scaling of(io.tare.server.engine.graph.Attributes a) {
+            if (a.has(DIVISOR)) {
+                float c = a.getFloat(DIVISOR, 1f);
+                return hasExactReciprocal(c) ? new Scaling(false, true, 1f / c) : new Scaling(true, false, c);
+            }
+            return new Scaling(false, a.has(MULTIPLIER), a.getFloat(MULTIPLIER, 1f));
+        }
+
+        /** c = +-2^e with 1 / c a normal float too. */
+        static boolean hasExactReciprocal(float c) {
+            int exponent = Math.getExponent(c);
+            return (Float.floatToRawIntBits(c) & 0x007FFFFF) == 0 && exponent >= -126 && exponent <= 126;
+        }
     }
 
     private static void run(OpContext ctx, Kernels kernels, boolean divide, boolean multiply, float c) {

@@ -49,12 +49,10 @@ public final class ScaledAttention {
 
     static void register(OperatorRegistry r) {
         r.register(DOMAIN, OP, 1, s -> {
-            boolean divide = s.attrs().has(MaskedSoftmax.DIVISOR);
-            boolean multiply = s.attrs().has(MaskedSoftmax.MULTIPLIER);
-            float c = divide ? s.attrs().getFloat(MaskedSoftmax.DIVISOR, 1f)
-                    : s.attrs().getFloat(MaskedSoftmax.MULTIPLIER, 1f);
+            MaskedSoftmax.Scaling scaling = MaskedSoftmax.Scaling.of(s.attrs());
             Settings set = new Settings(s.attrs().getInts(PERM_Q, null), s.attrs().getInts(PERM_K, null),
-                    s.attrs().getInts(PERM_V, null), s.attrs().getInts(PERM_OUT, null), divide, multiply, c);
+                    s.attrs().getInts(PERM_V, null), s.attrs().getInts(PERM_OUT, null), scaling.divide(),
+                    scaling.multiply(), scaling.c());
             Gemm gemm = s.compute().gemm();
             Kernels kernels = s.compute().kernels();
             return ctx -> run(ctx, gemm, kernels, set);

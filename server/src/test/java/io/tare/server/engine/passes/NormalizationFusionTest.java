@@ -137,8 +137,12 @@ class NormalizationFusionTest {
 
     /** Attention's scores / c + mask, then Softmax(axis=-1); {@code multiply}: scores * c instead. */
     private static Graph attention(boolean multiply, boolean maskFirst, boolean withMask, int opset) {
+        return attention(multiply, maskFirst, withMask, opset, multiply ? 0.17677669f : 5.656854f);
+    }
+
+    private static Graph attention(boolean multiply, boolean maskFirst, boolean withMask, int opset, float constant) {
         Map<String, Tensor> c = new LinkedHashMap<>();
-        c.put("c", Tensor.scalar(multiply ? 0.17677669f : 5.656854f));
+        c.put("c", Tensor.scalar(constant));
         List<Node> nodes = new ArrayList<>();
         nodes.add(node(multiply ? "Mul" : "Div", List.of("s", "c"), List.of("t"), Map.of()));
         String logits = "t";
@@ -225,8 +229,12 @@ class NormalizationFusionTest {
 
     /** Attention over [B, S, H, D] inputs: head split, Q K^T, scaling, mask, softmax, times V, head merge. */
     private static Graph scaledAttention(boolean withMask, boolean multiply) {
+        return scaledAttention(withMask, multiply, multiply ? 0.35355338f : 2.828427f);
+    }
+
+    private static Graph scaledAttention(boolean withMask, boolean multiply, float constant) {
         Map<String, Tensor> c = new LinkedHashMap<>();
-        c.put("c", Tensor.scalar(multiply ? 0.35355338f : 2.828427f));
+        c.put("c", Tensor.scalar(constant));
         List<Node> nodes = new ArrayList<>();
         nodes.add(node("Transpose", List.of("q"), List.of("qt"), Map.of("perm", new long[] {0, 2, 1, 3})));
         nodes.add(node("Transpose", List.of("k"), List.of("kt"), Map.of("perm", new long[] {0, 2, 3, 1})));
@@ -272,6 +280,35 @@ class NormalizationFusionTest {
             }
             List<String> ops = Engine.load(scaledAttention(true, false), EngineOptions.DEFAULT).plan().stepOpTypes();
             assertEquals(List.of("tare:ScaledAttention"), ops);
+        }
+    }
+
+    /**
+     * A power-of-two divisor (attention's sqrt(64) = 8) runs as a multiplication by its exact
+     * reciprocal: still the Div's bits, in the fused softmax and in the head-by-head attention.
+     */
+    @Test
+    void powerOfTwoDivisorsKeepTheDivisionsBits() {
+        for (float divisor : new float[] {8f, 0.125f, 1f, 2.828427f}) {
+            int n = 70;
+            int[] shape = {2, n, 3, 8};
+            int size = 2 * n * 3 * 8;
+            float[] mask = new float[2 * n];
+            for (int i = 0; i < mask.length; i++) {
+                mask[i] = i % 5 == 4 ? -3.4028235e38f : 0f;
+            }
+            Map<String, Tensor> feeds = Map.of("q", Tensor.ofFloats(shape, random(size, 3f, 0f)),
+                    "k", Tensor.ofFloats(shape, random(size, 3f, 0f)), "v", Tensor.ofFloats(shape, random(size, 1f, 0f)),
+                    "mask", Tensor.ofFloats(new int[] {2, 1, 1, n}, mask));
+            float[][] r = runBoth(() -> scaledAttention(true, false, divisor), EngineOptions.DEFAULT, feeds,
+                    List.of("tare:ScaledAttention"));
+            assertSameBits(r[0], r[1]);
+            int[] scores = {2, 3, 5, n};
+            Map<String, Tensor> softmaxFeeds = Map.of("s", Tensor.ofFloats(scores, random(2 * 3 * 5 * n, 40f, 0f)),
+                    "mask", Tensor.ofFloats(new int[] {2, 1, 1, n}, mask));
+            r = runBoth(() -> attention(false, false, true, 13, divisor), EngineOptions.DEFAULT, softmaxFeeds,
+                    List.of("tare:MaskedSoftmax"));
+            assertSameBits(r[0], r[1]);
         }
     }
 
