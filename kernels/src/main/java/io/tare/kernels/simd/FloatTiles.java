@@ -153,6 +153,45 @@ final class FloatTiles {
         }
     }
 
+    /**
+     * Two rows of A, one accumulator chain per element as in the other tiles (so the same bits):
+     * covers the 2 rows that 4-row tiles leave of an odd number of 6-row tiles (see
+     * {@link SimdKernels#sgemm}). Half the accumulators FMA latency needs, for at most 2 rows.
+     */
+    static void tile2(float[] a, int aOff, int lda, int k0, int k1, float[] bd, int pb, float[] c, int cOff,
+            int ldc, int valid, boolean accumulate) {
+        FloatVector c00 = accumulate ? FloatVector.fromArray(FS, c, cOff) : FloatVector.zero(FS);
+        FloatVector c01 = accumulate ? FloatVector.fromArray(FS, c, cOff + FL) : FloatVector.zero(FS);
+        FloatVector c10 = accumulate ? FloatVector.fromArray(FS, c, cOff + ldc) : FloatVector.zero(FS);
+        FloatVector c11 = accumulate ? FloatVector.fromArray(FS, c, cOff + ldc + FL) : FloatVector.zero(FS);
+        int k = k1 - k0;
+        int a0 = aOff + k0;
+        int a1 = a0 + lda;
+        for (int kk = 0, bi = pb + k0 * NR; kk < k; kk++, bi += NR) {
+            FloatVector b0 = FloatVector.fromArray(FS, bd, bi);
+            FloatVector b1 = FloatVector.fromArray(FS, bd, bi + FL);
+            FloatVector av = FloatVector.broadcast(FS, a[a0 + kk]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(FS, a[a1 + kk]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+        }
+        if (valid == NR) {
+            c00.intoArray(c, cOff);
+            c01.intoArray(c, cOff + FL);
+            c10.intoArray(c, cOff + ldc);
+            c11.intoArray(c, cOff + ldc + FL);
+        } else {
+            VectorMask<Float> m0 = FS.indexInRange(0, valid);
+            VectorMask<Float> m1 = FS.indexInRange(FL, valid);
+            c00.intoArray(c, cOff, m0);
+            c01.intoArray(c, cOff + FL, m1);
+            c10.intoArray(c, cOff + ldc, m0);
+            c11.intoArray(c, cOff + ldc + FL, m1);
+        }
+    }
+
     /** One row, k unrolled by 4 with separate accumulators so batch 1 is not FMA-latency bound. */
     static void tile1(float[] a, int aOff, int k, float[] bd, int pb, float[] c, int cOff, int valid) {
         FloatVector c0 = FloatVector.zero(FS);

@@ -191,6 +191,15 @@ public final class SimdKernels implements Kernels {
      * 768-deep panel is 96 KiB against a 48 KiB L1 (try 128 there).
      */
     static final int SGEMM_KC = Math.max(0, Integer.getInteger("tare.kernels.sgemmKc", 0));
+    /**
+     * Whether the 6-row tile runs. Its 12 accumulators, 2 B vectors and the broadcast need 15 of
+     * AVX2's 16 vector registers, and C2 (JDK 25) does not fit it there: on Zen 3 it ran at 17-19
+     * GFMA/s against the 4-row tile's 39-44 (k = 64 to 1536, one core). With 512-bit vectors there
+     * are 32 registers, and it keeps its place. The rows it would take go to 4-row tiles (and one
+     * 2-row tile), whose sums are the same single FMA chain per element: the same bits, and the same
+     * rows left to the 1-row tile as before.
+     */
+    static final boolean SIX_ROW_TILES = FS.vectorBitSize() >= 512;
 
     @Override
     public void sgemm(float[] a, int aOff, int lda, int m, PackedFloatMatrix b, int panelFrom, int panelTo,
@@ -220,11 +229,17 @@ public final class SimdKernels implements Kernels {
                 int k1 = Math.min(k, k0 + kc);
                 boolean accumulate = k0 > 0;
                 int i = 0;
-                for (; i < sixes * 6; i += 6) {
-                    FloatTiles.tile6(a, aOff + i * lda, lda, k0, k1, bd, pb, c, col + i * ldc, ldc, valid, accumulate);
+                if (SIX_ROW_TILES) {
+                    for (; i < sixes * 6; i += 6) {
+                        FloatTiles.tile6(a, aOff + i * lda, lda, k0, k1, bd, pb, c, col + i * ldc, ldc, valid,
+                                accumulate);
+                    }
                 }
-                for (; i < tiled; i += 4) {
+                for (; i + 4 <= tiled; i += 4) {
                     FloatTiles.tile4(a, aOff + i * lda, lda, k0, k1, bd, pb, c, col + i * ldc, ldc, valid, accumulate);
+                }
+                if (i < tiled) { // 2 rows: the rest of an odd number of 6-row tiles done as 4s
+                    FloatTiles.tile2(a, aOff + i * lda, lda, k0, k1, bd, pb, c, col + i * ldc, ldc, valid, accumulate);
                 }
             }
             // One row streams its panel once anyway: whole K, no blocks.
