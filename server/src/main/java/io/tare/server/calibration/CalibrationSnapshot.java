@@ -15,6 +15,8 @@ import java.util.Map;
  * @param policy         the policy in force
  * @param samplesTaken   sampled batches handed to the calibration thread
  * @param samplesDropped sampled batches dropped because the calibration thread lagged
+ * @param samplesProcessed sampled batches whose activations are in the histograms (taken ones lag
+ *                       behind while the calibration thread replays them)
  * @param samplingCost   sampling cost so far as a fraction of serving time
  * @param accepted       automatic refreshes and promotions accepted
  * @param rejected       automatic refreshes refused by the checks or the guard
@@ -24,7 +26,8 @@ import java.util.Map;
  * @param events         latest events, oldest first
  */
 public record CalibrationSnapshot(String model, long timeMillis, long version, CalibrationPolicy policy,
-                                  long samplesTaken, long samplesDropped, double samplingCost, long accepted,
+                                  long samplesTaken, long samplesDropped, long samplesProcessed,
+                                  double samplingCost, long accepted,
                                   long rejected, long rolledBack, List<TensorStats> tensors,
                                   List<HistoryEntry> history, List<CalibrationEvent> events) {
 

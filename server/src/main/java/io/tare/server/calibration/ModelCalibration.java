@@ -72,6 +72,8 @@ public final class ModelCalibration implements AutoCloseable {
     private volatile CalibrationSnapshot latest;
     private volatile double maxClipRate = Double.NaN;
     private volatile double maxDrift = Double.NaN;
+    /** Samples absorbed into the statistics (calibration thread only, as the statistics). */
+    private long samplesProcessed;
     private long samplesSinceChange;
     private long samplesSinceAttempt;
     private long lastEvaluation;
@@ -319,6 +321,7 @@ public final class ModelCalibration implements AutoCloseable {
         if (!c.inputs().isEmpty()) {
             recent.add(c.inputs());
         }
+        samplesProcessed++;
         samplesSinceChange++;
         samplesSinceAttempt++;
         samplesSinceEvaluation++;
@@ -528,7 +531,8 @@ public final class ModelCalibration implements AutoCloseable {
                 .map(e -> new CalibrationSnapshot.HistoryEntry(e.table().version(), e.source(), e.installedAtMillis(),
                         e.table().entries())).toList();
         CalibrationSnapshot s = new CalibrationSnapshot(target.modelName(), System.currentTimeMillis(), activeVersion(),
-                settings.policy(), sampler.taken(), sampler.dropped(), sampler.costFraction(), accepted.get(),
+                settings.policy(), sampler.taken(), sampler.dropped(), samplesProcessed, sampler.costFraction(),
+                accepted.get(),
                 rejected.get(), rolledBack.get(), tensors, log, List.copyOf(events));
         latest = s;
         return s;

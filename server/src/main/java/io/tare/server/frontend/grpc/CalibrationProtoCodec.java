@@ -22,7 +22,8 @@ public final class CalibrationProtoCodec {
     public static CalibrationStatistics statistics(CalibrationSnapshot s, Set<String> onlyTensors, boolean histograms) {
         CalibrationStatistics.Builder b = CalibrationStatistics.newBuilder().setModelName(s.model())
                 .setTimeMs(s.timeMillis()).setScaleVersion(s.version()).setPolicy(s.policy().wireName())
-                .setSamplesTaken(s.samplesTaken()).setSamplesDropped(s.samplesDropped()).setSamplingCost(s.samplingCost())
+                .setSamplesTaken(s.samplesTaken()).setSamplesDropped(s.samplesDropped())
+                .setSamplesProcessed(s.samplesProcessed()).setSamplingCost(s.samplingCost())
                 .setRefreshesAccepted(s.accepted()).setRefreshesRejected(s.rejected()).setRollbacks(s.rolledBack());
         for (CalibrationSnapshot.TensorStats t : s.tensors()) {
             if (!onlyTensors.isEmpty() && !onlyTensors.contains(t.tensor())) {
