@@ -13,7 +13,8 @@ import java.util.function.Consumer;
  * JSON parser then needs copied out again). A body over the limit is refused before it is read
  * when Content-Length says so, else as soon as the limit is crossed; the rest of it is discarded,
  * so the connection stays usable. With request decompression on, the chunks are the decompressed
- * bytes, so the limit applies to those.
+ * bytes, so the limit applies to those. {@code Expect: 100-continue} is answered once the body is
+ * known to be welcome (the 413 answers it otherwise).
  *
  * <p>Event-loop only: one instance per request, driven by the request's own handlers.
  */
@@ -54,6 +55,11 @@ final class BodyCollector implements Handler<Buffer> {
                         : Arrays.copyOf(collector.bytes, collector.size));
             }
         });
+        // A client that asked to be told before sending its body (curl does for larger bodies)
+        // would otherwise wait for its own timeout; the router answered it, so this path must too.
+        if (request.headers().contains(HttpHeaders.EXPECT, HttpHeaders.CONTINUE, true)) {
+            request.response().writeContinue();
+        }
     }
 
     @Override

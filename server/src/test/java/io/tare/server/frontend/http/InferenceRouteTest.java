@@ -5,7 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonObject;
+import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -75,6 +79,26 @@ class InferenceRouteTest {
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, chunked.statusCode(), chunked.body());
         assertEquals(new JsonObject(server.postJson("/v2/models/digits/infer", BODY).body()), new JsonObject(chunked.body()));
+    }
+
+    @Test
+    void aClientExpectingContinueIsToldToSendItsBody() throws Exception {
+        // curl sends Expect: 100-continue for larger bodies and holds the body back until the server
+        // says 100 (else until its own timeout): the headers alone must draw the 100.
+        byte[] body = BODY.getBytes(StandardCharsets.UTF_8);
+        try (Socket socket = new Socket("127.0.0.1", server.uri("/").getPort())) {
+            socket.setSoTimeout(20_000); // a missing 100 fails the read instead of hanging the suite
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /v2/models/digits/infer HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                    + "Expect: 100-continue\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+            assertEquals("HTTP/1.1 100 Continue", in.readLine());
+            assertEquals("", in.readLine());
+            out.write(body);
+            out.flush();
+            assertEquals("HTTP/1.1 200 OK", in.readLine());
+        }
     }
 
     @Test
