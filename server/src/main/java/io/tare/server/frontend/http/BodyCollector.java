@@ -21,17 +21,26 @@ import java.util.function.Consumer;
 final class BodyCollector implements Handler<Buffer> {
     /** Where a body without a Content-Length starts; it doubles up to the limit. */
     private static final int CHUNKED_START_BYTES = 4096;
+    /**
+     * The most allocated on a Content-Length's word before the bytes arrive (vertx-web's BodyHandler
+     * caps its preallocation the same way): a client declaring the limit and sending nothing must
+     * not cost the limit per connection. Larger bodies grow by doubling, up to the declared length.
+     */
+    private static final int MAX_PREALLOCATED_BYTES = 64 * 1024;
 
     private final long limit;
+    private final long declared;
     private final Runnable tooLarge;
     private byte[] bytes;
     private int size;
     private boolean refused;
 
-    private BodyCollector(long limit, int expected, Runnable tooLarge) {
+    private BodyCollector(long limit, long declared, Runnable tooLarge) {
         this.limit = limit;
+        this.declared = declared;
         this.tooLarge = tooLarge;
-        this.bytes = new byte[expected];
+        this.bytes = new byte[(int) Math.min(declared >= 0 ? declared : CHUNKED_START_BYTES,
+                Math.min(limit, MAX_PREALLOCATED_BYTES))];
     }
 
     /**
@@ -45,8 +54,7 @@ final class BodyCollector implements Handler<Buffer> {
             tooLarge.run();
             return; // with no data handler the request's bytes are dropped as they come
         }
-        BodyCollector collector = new BodyCollector(limit, declared >= 0 ? (int) declared
-                : (int) Math.min(CHUNKED_START_BYTES, limit), tooLarge);
+        BodyCollector collector = new BodyCollector(limit, declared, tooLarge);
         request.handler(collector);
         request.exceptionHandler(e -> collector.refused = true);
         request.endHandler(v -> {
@@ -75,7 +83,11 @@ final class BodyCollector implements Handler<Buffer> {
             return;
         }
         if (size + n > bytes.length) {
-            bytes = Arrays.copyOf(bytes, (int) Math.min(limit, Math.max(size + n, 2L * bytes.length)));
+            long grown = Math.max(size + n, 2L * bytes.length);
+            if (declared >= size + n) {
+                grown = Math.min(grown, declared); // ends exactly full: no trimming copy
+            }
+            bytes = Arrays.copyOf(bytes, (int) Math.min(limit, grown));
         }
         chunk.getBytes(0, n, bytes, size);
         size += n;
