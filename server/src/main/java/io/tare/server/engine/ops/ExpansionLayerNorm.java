@@ -22,27 +22,16 @@ import io.tare.server.engine.Tensor;
 public final class ExpansionLayerNorm {
     /** Attribute that marks a LayerNormalization node as a fused expansion (see the class comment). */
     public static final String ATTR = "tare_onnx_expansion";
-    /**
-     * Attribute of an expansion whose input is the residual sum {@code x + r}, r the fourth input of
-     * the same shape ({@link io.tare.server.engine.passes.ResidualLayerNormFusion}): each row is
-     * summed in scratch as the Add did, then normalized.
-     */
-    public static final String ATTR_RESIDUAL = "tare_residual";
 
     private ExpansionLayerNorm() {
     }
 
-    static Operator create(float epsilon, boolean residual) {
-        return ctx -> run(ctx, epsilon, residual);
+    static Operator create(float epsilon) {
+        return ctx -> run(ctx, epsilon);
     }
 
-    private static void run(OpContext ctx, float epsilon, boolean residual) {
+    private static void run(OpContext ctx, float epsilon) {
         Tensor x = ctx.input(0);
-        Tensor r = residual ? ctx.input(3) : null;
-        if (r != null && (r.type() != DataType.FLOAT || !java.util.Arrays.equals(r.shape(), x.shape()))) {
-            throw new EngineException("fused Add + LayerNorm needs FLOAT operands of one shape, got "
-                    + java.util.Arrays.toString(x.shape()) + " and " + java.util.Arrays.toString(r.shape()));
-        }
         Tensor gamma = ctx.input(1);
         Tensor beta = ctx.input(2);
         if (x.type() != DataType.FLOAT || x.rank() == 0) {
@@ -55,42 +44,30 @@ public final class ExpansionLayerNorm {
         }
         Tensor y = ctx.output(0, DataType.FLOAT, x.shape());
         int rows = cols == 0 ? 0 : x.size() / cols;
-        rows(x.floats(), r == null ? null : r.floats(), y.floats(), rows, cols, gamma.floats(), beta.floats(), epsilon,
-                ctx.floatScratch(0, cols), ctx.floatScratch(1, cols), ctx.floatScratch(2, cols));
+        rows(x.floats(), y.floats(), rows, cols, gamma.floats(), beta.floats(), epsilon, ctx.floatScratch(0, cols),
+                ctx.floatScratch(1, cols), ctx.floatScratch(2, cols));
     }
 
     /**
-     * The rows of {@code x} (plus {@code residual}'s, when not null) normalized into {@code y};
-     * {@code d}, {@code squares} and {@code out} are scratch rows of at least {@code cols} floats,
-     * three distinct arrays. The element-wise steps run on those scratch rows, all indexed from 0, in
-     * loops of their own: with the row at an offset in one array and scratch at 0 in another, C2
-     * cannot rule out an overlap and leaves the loops scalar (about 3x slower on all-MiniLM-L6-v2's
-     * 1024 x 384 LayerNorms). The operations and their order are the same. The residual's row goes
-     * through {@code out} (free until the last step) to be added with indices from 0 as well.
+     * The rows of {@code x} normalized into {@code y}; {@code d}, {@code squares} and {@code out}
+     * are scratch rows of at least {@code cols} floats, three distinct arrays. The element-wise
+     * steps run on those scratch rows, all indexed from 0, in loops of their own: with the row at
+     * an offset in one array and scratch at 0 in another, C2 cannot rule out an overlap and leaves
+     * the loops scalar (about 3x slower on all-MiniLM-L6-v2's 1024 x 384 LayerNorms). The
+     * operations and their order are the same.
      */
-    static void rows(float[] x, float[] residual, float[] y, int rows, int cols, float[] gamma, float[] beta,
-            float epsilon, float[] d, float[] squares, float[] out) {
+    static void rows(float[] x, float[] y, int rows, int cols, float[] gamma, float[] beta, float epsilon, float[] d,
+            float[] squares, float[] out) {
         for (int r = 0; r < rows; r++) {
             int off = r * cols;
+            float mean = OnnxRuntimeParity.sum(x, off, cols) / cols;
             System.arraycopy(x, off, d, 0, cols);
-            if (residual != null) {
-                System.arraycopy(residual, off, out, 0, cols);
-                add(d, out, cols);
-            }
-            float mean = OnnxRuntimeParity.sum(d, 0, cols) / cols;
             subtract(d, mean, cols);
             square(d, squares, cols);
             float variance = OnnxRuntimeParity.sum(squares, 0, cols) / cols;
             float s = (float) Math.sqrt(variance + epsilon);
             normalize(d, s, gamma, beta, out, cols);
             System.arraycopy(out, 0, y, off, cols);
-        }
-    }
-
-    /** {@code d[i] = d[i] + r[i]} (the residual Add). */
-    private static void add(float[] d, float[] r, int n) {
-        for (int i = 0; i < n; i++) {
-            d[i] = d[i] + r[i];
         }
     }
 

@@ -27,7 +27,7 @@ public final class NormalizationOps {
                 throw s.unsupported("stash_type other than FLOAT");
             }
             if (s.attrs().getInt(ExpansionLayerNorm.ATTR, 0) != 0) {
-                return ExpansionLayerNorm.create(epsilon, s.attrs().getInt(ExpansionLayerNorm.ATTR_RESIDUAL, 0) != 0);
+                return ExpansionLayerNorm.create(epsilon);
             }
             return ctx -> layerNorm(ctx, axis, epsilon);
         });

@@ -25,7 +25,6 @@ public final class Passes {
             KnownShapes shapes = new KnownShapes(); // inferred by the first, before any fused node exists
             passes.add(new TransposeMatMulFusion(shapes));
             passes.add(new LayerNormFusion());
-            passes.add(new ResidualLayerNormFusion(shapes));
             passes.add(new SoftmaxFusion(shapes));
             passes.add(new AttentionFusion()); // joins the steps the two passes above made
             // before any quantization: folding needs the float weights
