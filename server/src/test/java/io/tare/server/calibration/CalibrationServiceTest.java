@@ -3,6 +3,7 @@ package io.tare.server.calibration;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
@@ -36,6 +37,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
@@ -198,16 +200,21 @@ class CalibrationServiceTest {
         HttpResponse<java.io.InputStream> sse = http.send(HttpRequest.newBuilder(URI.create(base
                 + "/stream?interval_ms=200&histograms=false")).build(), HttpResponse.BodyHandlers.ofInputStream());
         assertEquals("text/event-stream", sse.headers().firstValue("content-type").orElse(""));
-        int events = 0;
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(sse.body(), StandardCharsets.UTF_8))) {
-            for (String line = reader.readLine(); line != null && events < 2; line = reader.readLine()) {
-                if (line.startsWith("data: ")) {
-                    assertTrue(line.contains("\"scale_version\":\"1\"") && line.contains("\"tensor\":\"input\""), line);
-                    assertTrue(line.contains("client_update"), "the swap is announced on the stream: " + line);
-                    events++;
+        // bounded: a server that stops publishing must fail the test, not hang the build
+        int events = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+            int seen = 0;
+            try (BufferedReader reader = new BufferedReader(new InputStreamReader(sse.body(), StandardCharsets.UTF_8))) {
+                for (String line = reader.readLine(); line != null && seen < 2; line = reader.readLine()) {
+                    if (line.startsWith("data: ")) {
+                        assertTrue(line.contains("\"scale_version\":\"1\"") && line.contains("\"tensor\":\"input\""),
+                                line);
+                        assertTrue(line.contains("client_update"), "the swap is announced on the stream: " + line);
+                        seen++;
+                    }
                 }
             }
-        }
+            return seen;
+        }, "two SSE events within 30 s");
         assertEquals(2, events);
 
         Thread.sleep(1500); // the metrics scan runs every second
