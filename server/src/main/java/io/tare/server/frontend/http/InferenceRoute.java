@@ -14,7 +14,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 /**
  * {@code POST /v2/models/{m}[/versions/{v}]/infer}. On the event loop it only decodes, enqueues
@@ -133,8 +132,7 @@ final class InferenceRoute {
         // Completed on a compute thread: encode and write on the request's own event loop.
         result.whenComplete((answer, failure) -> context.runOnContext(v -> {
             if (failure != null) {
-                Replies.error(response, failure instanceof CompletionException c && c.getCause() != null
-                        ? c.getCause() : failure);
+                Replies.error(response, failure); // unwraps the future's CompletionException
             } else {
                 write(response, answer, format);
             }
