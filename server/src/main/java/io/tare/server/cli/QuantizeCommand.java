@@ -27,6 +27,11 @@ final class QuantizeCommand {
               --activation-type T      uint8 (asymmetric, default) | int8 (symmetric)
               --reduce-range           7-bit weights (max|w| / 63): on CPUs without VNNI, Tare's engine then runs
                                        its faster exact VPMADDUBSW kernel (int16 pairs cannot saturate)
+              --residual-joins J       quantized (default) | float: a CNN's residual joins (an Add of two layer
+                                       outputs or inputs) quantized too, every reader of a quantized value reading it
+                                       dequantized (PyTorch's layout: Tare's engine keeps the stream 8-bit); float puts
+                                       Q/DQ only in front of each layer. No effect without joins. ONNX Runtime on CPUs
+                                       without VNNI saturates on 8-bit weights in this layout: add --reduce-range
               --smooth ALPHA|auto      SmoothQuant activation smoothing with migration strength ALPHA in [0,1], or
                                        auto: per activation the strength (or none) with the least estimated noise
               --bias-correction        subtract the expected output shift of quantized weights from each bias
@@ -50,7 +55,7 @@ final class QuantizeCommand {
 
     private static final Set<String> VALUED = Set.of("model", "calibration", "shape", "method", "percentile",
             "activation-type", "smooth", "data", "labels", "accuracy-budget", "sqnr-target", "weights-int4", "output",
-            "trt-cache", "report", "weights-kmeans", "mean-pool", "batch", "threads", "calibration-samples", "eval-samples", "sensitivity-samples");
+            "trt-cache", "report", "weights-kmeans", "mean-pool", "residual-joins", "batch", "threads", "calibration-samples", "eval-samples", "sensitivity-samples");
     private static final Set<String> SWITCHES = Set.of("per-channel", "reduce-range", "bias-correction", "equalize",
             "compare-methods", "sensitivity", "quiet", "engine-check");
 
@@ -75,6 +80,7 @@ final class QuantizeCommand {
                 .data(path(f, "data"))
                 .labels(path(f, "labels"))
                 .meanPool(f.get("mean-pool", null))
+                .residualJoins(residualJoins(f.get("residual-joins", "quantized")))
                 .accuracyBudget(number(f, "accuracy-budget", Double.NaN))
                 .sqnrTarget(number(f, "sqnr-target", Double.NaN))
                 .int4Group(f.getInt("weights-int4", 0))
@@ -188,6 +194,14 @@ final class QuantizeCommand {
             }
         }
         return out;
+    }
+
+    private static boolean residualJoins(String s) {
+        return switch (s) {
+            case "quantized" -> true;
+            case "float" -> false;
+            default -> throw new Flags.UsageException("--residual-joins must be quantized or float, not '" + s + "'");
+        };
     }
 
     private static ActivationEncoding encoding(String s) {

@@ -20,7 +20,8 @@ import java.util.Map;
  * @param inputMeans     per activation, the mean of each input channel over the calibration data,
  *                       for bias correction; empty when bias correction is off
  * @param quantizeStream false: only the inputs of {@code int8Layers} get Q/DQ and every other reader
- *                       keeps the float value (what {@code tare quantize} writes); true: every
+ *                       keeps the float value ({@code tare quantize} on a model without residual
+ *                       joins, or with {@code --residual-joins float}); true: every
  *                       activation in {@code activations} gets Q/DQ where it is produced and every
  *                       reader reads the dequantized value, as in PyTorch's INT8 exports, so that
  *                       the tensors between quantized ops can stay 8-bit in the engine

@@ -65,8 +65,10 @@ public record QuantizationReport(String model, String output, Map<String, String
      * @param fp32Accuracy  NaN without labels
      * @param score         the exported model through ONNX Runtime
      * @param engine        the same file in Tare's engine, or null when not checked
-     * @param engineStatic  the FP32 model in Tare's engine STATIC mode with these uint8 scales (all layers
-     *                      INT8, per-channel 8-bit weights), or null when not checked or not applicable
+     * @param engineStatic  the FP32 model in Tare's engine with these uint8 scales (all layers INT8,
+     *                      per-channel 8-bit weights) as the server runs a static table: the engine's
+     *                      STATIC mode, or with the residual joins quantized the promoted QDQ graph
+     *                      ({@link QdqPromotion}); null when not checked or not applicable
      */
     public record FinalEvaluation(String data, long samples, double fp32Accuracy, ModelScore score, EngineCheck engine,
                                   EngineCheck engineStatic) {

@@ -45,6 +45,7 @@ public final class QuantizeOptions {
     boolean engineCheck;
     int kmeansLevels;
     String meanPool;
+    boolean residualJoins = true;
 
     public QuantizeOptions model(Path p) { model = p; return this; }
     public QuantizeOptions calibration(Path p) { calibration = p; return this; }
@@ -87,6 +88,13 @@ public final class QuantizeOptions {
      * sentence embeddings of a transformer encoder); null compares the raw first output.
      */
     public QuantizeOptions meanPool(String maskInput) { meanPool = maskInput; return this; }
+    /**
+     * Quantize the residual joins of a convolutional network too ({@link ResidualJoins}) and write
+     * PyTorch's layout, where every reader of a quantized value reads it dequantized (default); false
+     * keeps Q/DQ in front of each layer only, the joins and skip connections float. Models without
+     * joins export the same either way.
+     */
+    public QuantizeOptions residualJoins(boolean quantize) { residualJoins = quantize; return this; }
     /** Also run the export (and each compared method's) in Tare's engine and report it beside ONNX Runtime. */
     public QuantizeOptions engineCheck(boolean b) { engineCheck = b; return this; }
 

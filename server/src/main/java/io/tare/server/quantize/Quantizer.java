@@ -23,7 +23,8 @@ import java.util.Set;
  *   <li>optional FP32 rewrites that need no data: cross-layer equalization;</li>
  *   <li>calibrate: stream the calibration samples through ONNX Runtime, histogram every activation;</li>
  *   <li>optional rewrites that need statistics: SmoothQuant smoothing (then calibrate again);</li>
- *   <li>choose activation ranges with the range method; quantize weights (bias correction optional);</li>
+ *   <li>choose activation ranges with the range method, for the layers' inputs and the values of the
+ *       residual joins ({@link ResidualJoins}, unless kept float); quantize weights (bias correction optional);</li>
  *   <li>measure layer sensitivity and, with a budget, keep the fewest sensitive layers in FP32;</li>
  *   <li>export QDQ, load it in ONNX Runtime and measure it against FP32;</li>
  *   <li>only then write the model, the TensorRT cache and the reports, each through a temporary file.</li>
@@ -86,7 +87,8 @@ public final class Quantizer {
                 calSeconds += cal.seconds();
                 smoothing = smoothingEntries(smoothed.smoothed(), before, cal, method, o.encoding);
             }
-            List<String> activationNames = layers.stream().map(QuantizableLayer::activation).distinct().toList();
+            List<ResidualJoins.Join> joins = o.residualJoins ? ResidualJoins.find(model, layers) : List.of();
+            List<String> activationNames = rangedValues(layers, joins);
             Map<String, ActivationRanges.Choice> choices = ActivationRanges.choose(cal, activationNames, method, o.encoding);
             Map<String, double[]> means = new LinkedHashMap<>();
             if (o.biasCorrection) {
@@ -95,7 +97,7 @@ public final class Quantizer {
                         + cal.samples() + " calibration samples");
             }
             PlanBuilder plans = new PlanBuilder(layers, ActivationRanges.params(choices), o.encoding, o.perChannel,
-                    o.weightBits(), o.int4Group, means);
+                    o.weightBits(), o.int4Group, means, joins);
 
             SampleSet scoringFile = evalFile != null ? evalFile : calib;
             long scoringSamples = evalFile != null ? o.evaluationSamples : o.sensitivitySamples;
@@ -116,26 +118,32 @@ public final class Quantizer {
                 }
                 keep.addAll(search.fp32Layers());
             }
-            QdqExporter.Result export = QdqExporter.export(model, plans.plan(keep));
+            ExportPlan finalPlan = plans.plan(keep);
+            QdqExporter.Result export = QdqExporter.export(model, finalPlan);
             OrtEvaluator.Outputs finalOrt = eval.ortOutputs(export.model(), "the QDQ export");
             ModelScore finalScore = eval.score(finalOrt);
             EngineCheck engine = o.engineCheck ? eval.engineScore(export.model(), finalOrt) : null;
             // static mode quantizes every layer, weights per channel in 8 bits, activations uint8: it
-            // mirrors exactly those exports, and only those are compared with it
+            // mirrors exactly those exports, and only those are compared with it. The engine's STATIC
+            // mode keeps float tensors between layers (the layer-only layout); with the joins quantized,
+            // what the server serves for a float model given a scale table is its promotion to this
+            // layout (QdqPromotion), so that is what is checked
             boolean mirrored = o.encoding == ActivationEncoding.UINT8_ASYMMETRIC && keep.isEmpty() && o.int4Group == 0
                     && o.perChannel && o.weightBits() == 8;
-            EngineCheck engineStatic = o.engineCheck && mirrored
-                    ? eval.engineStaticScore(model, ActivationRanges.params(choices), finalOrt) : null;
+            EngineCheck engineStatic = !o.engineCheck || !mirrored ? null
+                    : finalPlan.quantizeStream()
+                    ? eval.engineScore(QdqPromotion.promote(model, ActivationRanges.params(choices)), finalOrt)
+                    : eval.engineStaticScore(model, ActivationRanges.params(choices), finalOrt);
 
             List<QuantizationReport.MethodScore> methodScores = new ArrayList<>();
             if (o.compareMethods) {
-                methodScores = compareMethods(model, layers, cal, o, eval, keep, means, progress.phase("compare methods"));
+                methodScores = compareMethods(model, layers, joins, cal, o, eval, keep, means, progress.phase("compare methods"));
             }
             Map<String, Float> trtScales = trtScales(cal, method);
             byte[] trtBytes = o.trtCache == null ? null
                     : TensorRtCalibrationCache.format(TensorRtCalibrationCache.DEFAULT_HEADER, trtScales).getBytes(StandardCharsets.UTF_8);
-            QuantizationReport report = new QuantizationReport(o.model.toString(), o.output.toString(), settings(o),
-                    cal.samples(), calSeconds, transforms, activationEntries(cal, choices, o.encoding, plans.plan(keep)),
+            QuantizationReport report = new QuantizationReport(o.model.toString(), o.output.toString(), settings(o, joins, finalPlan),
+                    cal.samples(), calSeconds, transforms, activationEntries(cal, choices, o.encoding, finalPlan),
                     layerEntries(layers, export, keep, sensitivity),
                     new QuantizationReport.FinalEvaluation(eval.dataName(), eval.samples(), eval.fp32Accuracy(), finalScore, engine,
                             engineStatic),
@@ -224,9 +232,10 @@ public final class Quantizer {
     }
 
     private static List<QuantizationReport.MethodScore> compareMethods(ModelProto model, List<QuantizableLayer> layers,
-            Calibration cal, QuantizeOptions o, Evaluation eval, Set<String> keep, Map<String, double[]> means, ProgressBar progress) {
+            List<ResidualJoins.Join> joins, Calibration cal, QuantizeOptions o, Evaluation eval, Set<String> keep,
+            Map<String, double[]> means, ProgressBar progress) {
         List<QuantizationReport.MethodScore> out = new ArrayList<>();
-        List<String> acts = layers.stream().map(QuantizableLayer::activation).distinct().toList();
+        List<String> acts = rangedValues(layers, joins);
         progress.start(COMPARED_METHODS.size() * 2L);
         for (String name : COMPARED_METHODS) {
             RangeMethod m = name.startsWith("percentile-")
@@ -234,7 +243,7 @@ public final class Quantizer {
                     : RangeMethods.byName(name, o.percentile);
             Map<String, ScaleZeroPoint> params = ActivationRanges.params(ActivationRanges.choose(cal, acts, m, o.encoding));
             for (boolean pc : new boolean[] {false, true}) {
-                PlanBuilder plans = new PlanBuilder(layers, params, o.encoding, pc, o.weightBits(), o.int4Group, means);
+                PlanBuilder plans = new PlanBuilder(layers, params, o.encoding, pc, o.weightBits(), o.int4Group, means, joins);
                 ModelProto qdq = QdqExporter.export(model, plans.plan(keep)).model();
                 OrtEvaluator.Outputs ort = eval.ortOutputs(qdq, "the " + name + " export");
                 out.add(new QuantizationReport.MethodScore(name, pc, eval.score(ort),
@@ -246,10 +255,21 @@ public final class Quantizer {
         return out;
     }
 
+    /** The values that get ranges: the layers' inputs, then the joins' other values (graph order, each once). */
+    private static List<String> rangedValues(List<QuantizableLayer> layers, List<ResidualJoins.Join> joins) {
+        Set<String> names = new LinkedHashSet<>();
+        layers.forEach(l -> names.add(l.activation()));
+        joins.forEach(j -> names.addAll(j.values()));
+        return List.copyOf(names);
+    }
+
     private static List<QuantizationReport.Activation> activationEntries(Calibration cal,
             Map<String, ActivationRanges.Choice> choices, ActivationEncoding enc, ExportPlan exported) {
         Set<String> quantized = new java.util.HashSet<>();
         exported.int8Layers().forEach(l -> quantized.add(l.activation()));
+        if (exported.quantizeStream()) {
+            quantized.addAll(exported.activations().keySet());
+        }
         List<QuantizationReport.Activation> out = new ArrayList<>();
         for (Map.Entry<String, ActivationRanges.Choice> e : choices.entrySet()) {
             TensorHistogram h = cal.histogram(e.getKey());
@@ -290,7 +310,19 @@ public final class Quantizer {
         return out;
     }
 
-    private static Map<String, String> settings(QuantizeOptions o) {
+    private static String residualJoins(QuantizeOptions o, List<ResidualJoins.Join> joins, ExportPlan exported) {
+        if (!o.residualJoins) {
+            return "float (--residual-joins float: Q/DQ only in front of each layer)";
+        }
+        if (joins.isEmpty()) {
+            return "none in the model (Q/DQ in front of each layer)";
+        }
+        long quantized = joins.stream().filter(j -> exported.activations().keySet().containsAll(j.values())).count();
+        return "quantized: " + quantized + " of " + joins.size() + " joins 8-bit, every reader of a quantized value reads it"
+                + " dequantized (PyTorch's layout)";
+    }
+
+    private static Map<String, String> settings(QuantizeOptions o, List<ResidualJoins.Join> joins, ExportPlan exported) {
         Map<String, String> s = new LinkedHashMap<>();
         s.put("method", o.method.equals("percentile") ? "percentile-" + o.percentile : o.method);
         s.put("weights", (o.perChannel ? "per-channel" : "per-tensor") + " symmetric int" + o.weightBits());
@@ -301,6 +333,7 @@ public final class Quantizer {
         if (o.smoothing()) {
             s.put("smoothing alpha", o.smoothAuto ? "auto" : Double.toString(o.smoothAlpha));
         }
+        s.put("residual joins", residualJoins(o, joins, exported));
         s.put("bias correction", Boolean.toString(o.biasCorrection));
         s.put("equalization", Boolean.toString(o.equalize));
         if (!Double.isNaN(o.accuracyBudget)) {

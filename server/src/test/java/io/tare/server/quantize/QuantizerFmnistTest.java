@@ -26,8 +26,11 @@ class QuantizerFmnistTest {
     @Test
     void cnnPerChannelUint8KeepsAccuracyAndWritesReports() throws Exception {
         Path out = tmp.resolve("cnn.onnx");
+        // 7-bit weights: with the residual joins quantized every convolution runs in integers, and ONNX
+        // Runtime's AVX2 u8s8 kernels saturate int16 pair sums with 8-bit weights on CPUs without VNNI
+        // (0.88 here instead of 0.93, as on PyTorch's own INT8 file); Tare's engine is exact either way
         QuantizeOptions o = FmnistFixtures.options(FmnistFixtures.cnn(), out).method("percentile").percentile(99.99)
-                .perChannel(true).data(FmnistFixtures.testImages()).labels(FmnistFixtures.testLabels())
+                .perChannel(true).reduceRange(true).data(FmnistFixtures.testImages()).labels(FmnistFixtures.testLabels())
                 .evaluationSamples(TEST_IMAGES).reportDir(tmp.resolve("report"));
         QuantizationReport r = Quantizer.run(o, ProgressBar.SILENT);
         QuantizationReport.FinalEvaluation e = r.evaluation();
@@ -42,7 +45,9 @@ class QuantizerFmnistTest {
         JsonObject json = new JsonObject(Files.readString(tmp.resolve("report/report.json")));
         assertEquals(10, json.getJsonArray("layers").size());
         JsonArray acts = json.getJsonArray("activations");
-        assertEquals(8, acts.size(), "distinct activations entering the 10 layers (two pairs share theirs)");
+        // the distinct activations entering the 10 layers (two pairs share theirs), then the 6 values of
+        // the 3 residual joins that are not a layer's input
+        assertEquals(8 + 6, acts.size(), acts.encode());
         JsonObject first = acts.getJsonObject(0);
         assertEquals("input", first.getString("name"));
         assertTrue(first.getDouble("clip_lo") <= 0 && first.getDouble("clip_hi") > 1.5, first.encode());
