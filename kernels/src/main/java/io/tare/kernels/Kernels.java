@@ -202,6 +202,16 @@ public interface Kernels {
     }
 
     /**
+     * True when weights whose packed values all lie in [-64, 63] (7-bit, {@code max|w| / 63}) run on a
+     * faster exact INT8 kernel here than full 8-bit weights: the native tier on AVX2 without VNNI,
+     * whose {@code VPMADDUBSW} int16 pair sums cannot saturate then. Where VNNI or AMX multiply bytes
+     * into int32 directly, 7 bits buy nothing and cost accuracy, so this default says false.
+     */
+    default boolean favoursSevenBitWeights() {
+        return false;
+    }
+
+    /**
      * True when this tier implements {@link #int8Fused}: the GEMM then makes one call per row block
      * into C instead of kernel calls into scratch followed by a Java epilogue pass.
      */

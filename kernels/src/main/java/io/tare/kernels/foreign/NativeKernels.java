@@ -178,6 +178,12 @@ public final class NativeKernels implements Kernels {
         }
     }
 
+    /** On AVX2 only: VNNI and AMX ignore the b7 flag (see {@link #sevenBits}). */
+    @Override
+    public boolean favoursSevenBitWeights() {
+        return isa == ISA_AVX2;
+    }
+
     @Override
     public boolean fusesInt8Epilogue() {
         return true;

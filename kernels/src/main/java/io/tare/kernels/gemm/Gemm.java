@@ -300,7 +300,7 @@ public final class Gemm {
         }
     }
 
-    /** Exact int32 {@code sum_k (a - za)(b - zb)} (ONNX MatMulInteger). */    /** Exact int32 {@code sum_k (a - za)(b - zb)} (ONNX MatMulInteger). */
+    /** Exact int32 {@code sum_k (a - za)(b - zb)} (ONNX MatMulInteger). */
     public void int8Exact(QuantizedRows a, PackedInt8Matrix b, int[] c, int cOff, int ldc) {
         if (kernels.fusesInt8Epilogue()) {
             int8Fused(a, b, c, null, cOff, ldc, Epilogue.NONE);

@@ -36,6 +36,14 @@ class SevenBitWeightsTest {
         return Tiers.all();
     }
 
+    /** Only the tier that has the VPMADDUBSW kernel asks for 7-bit weights: elsewhere they cost accuracy for nothing. */
+    @ParameterizedTest
+    @MethodSource("tiers")
+    void onlyNativeAvx2FavoursSevenBitWeights(Kernels tier) {
+        boolean avx2 = tier instanceof io.tare.kernels.foreign.NativeKernels nk && nk.isa().equals("avx2");
+        assertEquals(avx2, tier.favoursSevenBitWeights(), tier.description());
+    }
+
     @ParameterizedTest
     @MethodSource("tiers")
     void exactForEveryActivationTypeAndSevenBitWeightType(Kernels tier) {

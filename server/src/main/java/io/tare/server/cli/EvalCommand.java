@@ -24,11 +24,12 @@ import java.util.Set;
  */
 final class EvalCommand {
     static final String USAGE = """
-            tare eval --model M.onnx [--backend tare|onnxruntime] [--mode fp32|dynamic|static] [--weight-bits 8|7]
+            tare eval --model M.onnx [--backend tare|onnxruntime] [--mode fp32|dynamic|static] [--weight-bits 8|7|auto]
                       --data X (--labels Y | --reference-output R) [--shape 1,28,28] [--batch N] [--limit N] [--json]
               Top-1 accuracy (or cosine / max-abs error against reference outputs), model size, latency
               p50/p99 per batch and throughput. Data: .npy, or raw little-endian .f32/.i64 with --shape.
-              --weight-bits 7: the tare backend quantizes float weights to 7 bits (max|w| / 63).""";
+              --weight-bits: the bits the tare backend quantizes float weights to: 8 (max|w| / 127), 7
+              (max|w| / 63), or auto (default): 7 where the native kernels run them faster (AVX2, no VNNI).""";
 
     private EvalCommand() {
     }
@@ -73,8 +74,8 @@ final class EvalCommand {
             report.put("model", model.toString());
             report.put("backend", flags.get("backend", "onnxruntime"));
             report.put("mode", flags.get("mode", "fp32"));
-            if (flags.has("weight-bits")) {
-                report.put("weight_bits", flags.get("weight-bits", "8"));
+            if (flags.get("backend", "onnxruntime").equals("tare")) {
+                report.put("weight_bits", Options.weightBits(flags));
             }
             report.put("samples", samples);
             report.put("batch", batch);
@@ -106,9 +107,7 @@ final class EvalCommand {
         if (flags.has("mode")) {
             parameters.put("mode", flags.get("mode", "fp32").toLowerCase(Locale.ROOT));
         }
-        if (flags.has("weight-bits")) {
-            parameters.put("weight_bits", flags.get("weight-bits", "8"));
-        }
+        parameters.put("weight_bits", Integer.toString(Options.weightBits(flags)));
         ModelSource source = new ModelSource("eval", "1", model, config, parameters);
         Backend backend = BackendRegistry.discover().select(source);
         return backend.load(source);

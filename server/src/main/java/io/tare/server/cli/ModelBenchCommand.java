@@ -7,7 +7,10 @@ import ai.onnxruntime.OrtSession;
 import io.tare.kernels.pool.CpuAffinity;
 import io.tare.server.engine.DataType;
 import io.tare.server.engine.Engine;
+import io.tare.server.backend.tare.TareEngineModels;
+import io.tare.server.backend.tare.TareModelParameters;
 import io.tare.server.engine.EngineOptions;
+import io.tare.server.engine.WeightBits;
 import io.tare.server.engine.ExecutionMode;
 import io.tare.server.engine.LoadedModel;
 import io.tare.server.engine.StepProfile;
@@ -43,20 +46,24 @@ import java.util.concurrent.ConcurrentHashMap;
  * INT8 model and the FP32 model, against the engine on one file. Inputs are synthetic (Gaussian
  * floats; token ids, all-ones masks and zero type ids for int64 inputs) of the model's declared
  * shape, unless {@code --data} gives raw little-endian float32 rows for a single float input.
- * STATIC mode on a float model without a table calibrates min/max ranges on the first batches
- * through the engine's tap and says so.
+ * STATIC mode runs what the server serves in static mode ({@link TareEngineModels}): a float model
+ * is calibrated (min/max ranges on the first batches through the engine's tap, residual joins
+ * included) and promoted to the INT8 QDQ graph with those scales; a pre-quantized file runs with
+ * its own scales.
  */
 final class ModelBenchCommand {
     static final String USAGE = """
             tare bench model --model M.onnx --batch N [--mode fp32|dynamic|static] [--threads T] [--seconds S]
-                             [--ort-model A.onnx,B.onnx] [--data X.f32] [--seq L] [--per-row] [--weight-bits 8|7]
+                             [--ort-model A.onnx,B.onnx] [--data X.f32] [--seq L] [--per-row] [--weight-bits 8|7|auto]
                              [--memory] [--profile] [--json]
               The Tare engine vs ONNX Runtime in one run: throughput, p50/p99 latency and their ratios.
-              --weight-bits 7: dynamic/static modes quantize float weights to 7 bits (max|w| / 63).
+              --weight-bits: dynamic/static modes quantize float weights to 8 bits (max|w| / 127), 7 (max|w| / 63),
+                or auto (default): 7 where the native kernels run them faster (AVX2 without VNNI).
               --profile: then where the engine's time goes, per operator type and per node.""";
 
     private static final int ROUNDS = 3;
-    private static final int CALIBRATION_BATCHES = 4;
+    /** STATIC calibration runs at least this many samples (and at least four batches), so batch 1 gets sane ranges. */
+    private static final int CALIBRATION_SAMPLES = 256;
 
     private ModelBenchCommand() {
     }
@@ -88,14 +95,12 @@ final class ModelBenchCommand {
 
         List<String> notes = new ArrayList<>();
         notes.add(data == null ? "synthetic random inputs" : "inputs from " + flags.get("data", ""));
-        int weightBits = flags.getInt("weight-bits", EngineOptions.DEFAULT_WEIGHT_BITS);
-        if (weightBits != 8 && weightBits != 7) {
-            throw new Flags.UsageException("--weight-bits must be 8 or 7, got " + weightBits);
-        }
+        int weightBits = Options.weightBits(flags);
         EngineOptions options = EngineOptions.DEFAULT.withIntraOpThreads(threads)
                 .withPerRowActivations(flags.isOn("per-row")).withWeightBits(weightBits);
-        if (weightBits == 7) {
-            notes.add("float weights quantized to 7 bits (max|w| / 63)");
+        if (mode != ExecutionMode.FP32) {
+            notes.add("float weights quantized to " + weightBits + " bits"
+                    + (flags.has("weight-bits") ? "" : " (--weight-bits auto: " + WeightBits.describeAutomatic() + ")"));
         }
         if (flags.isOn("per-row")) {
             notes.add("dynamic activations quantized per row (token)");
@@ -167,11 +172,17 @@ final class ModelBenchCommand {
         return profile;
     }
 
-    /** Loads the engine model in the requested mode, calibrating a table for STATIC when needed. */
+    /** Loads the engine model in the requested mode; STATIC as the server builds it, calibrating a float model first. */
     private static LoadedModel load(Path model, EngineOptions options, ExecutionMode mode, int batch, int seq,
             float[] data, List<String> notes) {
         if (mode != ExecutionMode.STATIC) {
             return Engine.load(model, options.withMode(mode));
+        }
+        TareEngineModels models = new TareEngineModels(model, new TareModelParameters(TareModelParameters.Mode.STATIC,
+                options.perRowActivations(), options.weightBits()), options);
+        if (models.preQuantized()) {
+            notes.add("static: the file's own activation scales (pre-quantized, runs natively in INT8)");
+            return models.build(null, QuantizationTap.NONE);
         }
         Map<String, float[]> ranges = new ConcurrentHashMap<>();
         QuantizationTap tap = new QuantizationTap() {
@@ -189,19 +200,19 @@ final class ModelBenchCommand {
                 }
             }
         };
-        LoadedModel calibrating = Engine.load(model, options.withMode(ExecutionMode.DYNAMIC).withTap(tap));
-        for (int b = 0; b < CALIBRATION_BATCHES; b++) {
+        LoadedModel calibrating = models.build(null, tap);
+        int batches = Math.max(4, (CALIBRATION_SAMPLES + batch - 1) / batch);
+        for (int b = 0; b < batches; b++) {
             calibrating.run(inputs(calibrating.inputs(), batch, seq, data, (b + 1) * batch));
         }
         if (ranges.isEmpty()) {
-            notes.add("static: the model has no float quantization points (pre-quantized, runs natively in INT8)");
-            return Engine.load(model, options);
+            throw new Flags.UsageException("static: " + model + " has no layer the engine quantizes");
         }
         Map<String, ScaleTable.Range> entries = new LinkedHashMap<>();
         ranges.forEach((name, r) -> entries.put(name, ScaleTable.Range.ofMinMax(r[0], r[1])));
         notes.add("static: min/max ranges of " + entries.size() + " activations calibrated on the first "
-                + CALIBRATION_BATCHES + " batches of the input data (no calibration table given)");
-        return Engine.load(model, options.withStatic(new ScaleTable(1, entries)));
+                + batches + " batches of the input data, then promoted to INT8 QDQ as the server does");
+        return models.build(new ScaleTable(1, entries), QuantizationTap.NONE);
     }
 
     private static OrtSession.SessionOptions ortOptions(int threads) throws OrtException {

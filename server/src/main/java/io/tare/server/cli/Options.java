@@ -1,5 +1,7 @@
 package io.tare.server.cli;
 
+import io.tare.server.engine.WeightBits;
+
 /** Checks shared by the commands' flag handling. */
 final class Options {
     private Options() {
@@ -11,5 +13,14 @@ final class Options {
             throw new Flags.UsageException("--" + name + " is required");
         }
         return value;
+    }
+
+    /** {@code --weight-bits 8|7|auto} (default auto), resolved for this machine ({@link WeightBits}). */
+    static int weightBits(Flags flags) {
+        try {
+            return WeightBits.parse(flags.get("weight-bits", WeightBits.AUTO));
+        } catch (IllegalArgumentException e) {
+            throw new Flags.UsageException("--" + e.getMessage());
+        }
     }
 }

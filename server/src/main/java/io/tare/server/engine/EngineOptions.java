@@ -39,9 +39,7 @@ public record EngineOptions(ExecutionMode mode, boolean optimize, boolean perRow
         if (intraOpThreads < 1) {
             throw new IllegalArgumentException("intraOpThreads must be >= 1, got " + intraOpThreads);
         }
-        if (weightBits != 8 && weightBits != 7) {
-            throw new IllegalArgumentException("weightBits must be 8 or 7, got " + weightBits);
-        }
+        WeightBits.check(weightBits);
     }
 
     /** Options with {@link #DEFAULT_INTRA_OP_THREADS} and {@link #DEFAULT_WEIGHT_BITS}. */

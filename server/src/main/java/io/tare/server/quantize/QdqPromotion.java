@@ -3,6 +3,7 @@ package io.tare.server.quantize;
 import io.tare.kernels.calibration.ActivationEncoding;
 import io.tare.kernels.calibration.ScaleZeroPoint;
 import io.tare.proto.onnx.ModelProto;
+import io.tare.server.engine.WeightBits;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,9 +47,7 @@ public final class QdqPromotion {
      * scale max|w| / 63, as {@code tare quantize --reduce-range}).
      */
     public static ModelProto promote(ModelProto fp32, Map<String, ScaleZeroPoint> scales, int weightBits) {
-        if (weightBits != 8 && weightBits != 7) {
-            throw new IllegalArgumentException("weight bits must be 8 or 7, got " + weightBits);
-        }
+        WeightBits.check(weightBits);
         ModelProto m = upgraded(fp32);
         List<QuantizableLayer> layers = LayerFinder.find(m.getGraph());
         List<QuantizableLayer> int8 = new ArrayList<>();

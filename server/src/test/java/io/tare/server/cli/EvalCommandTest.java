@@ -50,5 +50,8 @@ class EvalCommandTest {
     void badArgumentsExitWithUsage() throws Exception {
         assertEquals(2, TareMain.run(new String[]{"eval", "--model", fixture("digits_cnn_fp32.onnx")}));
         assertEquals(2, TareMain.run(new String[]{"eval", "--bogus"}));
+        assertEquals(2, TareMain.run(new String[]{"eval", "--model", fixture("digits_cnn_fp32.onnx"), "--backend", "tare",
+                "--mode", "dynamic", "--weight-bits", "6", "--data", fixture("test_x.f32"), "--shape", "1,8,8",
+                "--labels", fixture("test_y.u8")}));
     }
 }

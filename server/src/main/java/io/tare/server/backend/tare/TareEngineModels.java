@@ -32,35 +32,44 @@ import java.util.Set;
  *       fusions apply. Its tapped build also taps the residual joins the promotion quantizes
  *       ({@link TapPointInsertion}), so calibration has their statistics before the first table.</li>
  * </ul>
- * Thread-safe: every build reads the file afresh (the engine takes its graph over).
+ * Thread-safe: every build reads the file afresh (the engine takes its graph over). Public so that
+ * {@code tare bench model} measures exactly what the server runs.
  */
-final class TareEngineModels {
+public final class TareEngineModels {
     private final Path file;
     private final TareModelParameters parameters;
+    /** Options every build starts from (the server's: {@link EngineOptions#DEFAULT}, one thread). */
+    private final EngineOptions base;
     private final ScaleTable ownTable;
     /** Float files: the values only a promotion quantizes (empty for pre-quantized files). */
     private final Set<String> joinValues;
 
     TareEngineModels(Path file, TareModelParameters parameters) {
+        this(file, parameters, EngineOptions.DEFAULT);
+    }
+
+    /** @param base options every build starts from; mode, tap and the parameters' settings are set per build */
+    public TareEngineModels(Path file, TareModelParameters parameters, EngineOptions base) {
         this.file = file;
         this.parameters = parameters;
+        this.base = base;
         ScaleTable own = QdqQuantizationPoints.tableOf(read());
         this.ownTable = own.entries().isEmpty() ? null : own;
         this.joinValues = ownTable == null ? QdqPromotion.joinValues(readProto()) : Set.of();
     }
 
     /** The file's own activation scales (version 0) when it is pre-quantized, else null. */
-    ScaleTable ownTable() {
+    public ScaleTable ownTable() {
         return ownTable;
     }
 
-    boolean preQuantized() {
+    public boolean preQuantized() {
         return ownTable != null;
     }
 
     /** A model serving with {@code table} (null: no table, the requested fp32/dynamic mode). */
-    LoadedModel build(ScaleTable table, QuantizationTap tap) {
-        EngineOptions options = EngineOptions.DEFAULT.withPerRowActivations(parameters.perRowActivations()).withTap(tap)
+    public LoadedModel build(ScaleTable table, QuantizationTap tap) {
+        EngineOptions options = base.withPerRowActivations(parameters.perRowActivations()).withTap(tap)
                 .withWeightBits(parameters.weightBits());
         if (preQuantized()) {
             Graph graph = read();

@@ -16,11 +16,13 @@ import io.tare.server.core.TareException;
 import io.tare.server.core.TensorSpec;
 import io.tare.server.engine.EngineException;
 import io.tare.server.engine.LoadedModel;
+import io.tare.server.engine.WeightBits;
 import io.tare.server.engine.quant.QuantizationTap;
 import io.tare.server.engine.quant.ScaleTable;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Logger;
 
 /**
  * One model on the tare engine. Owns the served engine model (swapped atomically when a new scale
@@ -28,6 +30,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * their own engine sessions; all share the served model's weights.
  */
 final class TareModel implements BackendModel, ScaleTarget, Calibratable, ResponseAnnotations {
+    private static final Logger LOG = Logger.getLogger(TareModel.class.getName());
     /**
      * The served engine models and the table they run with (null: none). Replaced whole, never
      * mutated. {@code model} has no tap, so the engine fuses across quantization points (requantize
@@ -59,6 +62,11 @@ final class TareModel implements BackendModel, ScaleTarget, Calibratable, Respon
         CalibrationSettings settings = CalibrationSettings.from(source.parameters());
         this.builder = new TareEngineModels(source.modelFile(), parameters);
         ScaleTable initial = builder.ownTable();
+        if (initial == null && parameters.mode() != TareModelParameters.Mode.FP32) {
+            LOG.info(() -> "model '" + name + "': float weights quantized to " + parameters.weightBits() + " bits"
+                    + (source.parameters().containsKey("weight_bits") ? ""
+                            : " (weight_bits auto: " + WeightBits.describeAutomatic() + ")"));
+        }
         if (parameters.mode() == TareModelParameters.Mode.STATIC && initial == null
                 && settings.policy() != CalibrationPolicy.ONLINE) {
             throw TareException.invalid("model '" + name + "': mode static needs activation scales, and "

@@ -1,6 +1,7 @@
 package io.tare.server.backend.tare;
 
 import io.tare.server.core.TareException;
+import io.tare.server.engine.WeightBits;
 import java.util.Locale;
 import java.util.Map;
 
@@ -12,19 +13,21 @@ import java.util.Map;
  *       from a table: a pre-quantized file's own, or one calibration produces). Default
  *       {@value #DEFAULT_MODE}.</li>
  *   <li>{@code per_row_activations}: {@code true} for one dynamic activation scale per row.</li>
- *   <li>{@code weight_bits}: {@code 8} (default) or {@code 7}: the bits the server quantizes float
- *       weights to (dynamic mode, and the static model a float file is promoted to); 7 bits
- *       ({@code max|w| / 63}, ONNX Runtime's {@code reduce_range}) select the native tier's faster
- *       exact kernel on CPUs without VNNI. A pre-quantized file's weights are used as they are.</li>
+ *   <li>{@code weight_bits}: {@code 8}, {@code 7} or {@code auto} (default): the bits the server
+ *       quantizes float weights to (dynamic mode, and the static model a float file is promoted to).
+ *       7 bits ({@code max|w| / 63}, ONNX Runtime's {@code reduce_range}) select the native tier's
+ *       faster exact kernel on CPUs without VNNI, and {@code auto} picks them there, 8 elsewhere
+ *       ({@link WeightBits}). A pre-quantized file's weights are used as they are.</li>
  * </ul>
  * Calibration parameters ({@code calibration_*}) are read by the calibration package.
  *
  * @param mode              requested execution mode
  * @param perRowActivations dynamic scales per row instead of per tensor
- * @param weightBits        8 or 7
+ * @param weightBits        8 or 7 (auto already resolved)
  */
 public record TareModelParameters(Mode mode, boolean perRowActivations, int weightBits) {
     public static final String DEFAULT_MODE = "fp32";
+    public static final String DEFAULT_WEIGHT_BITS = WeightBits.AUTO;
 
     /** The {@code mode} parameter's values. */
     public enum Mode { FP32, DYNAMIC, STATIC }
@@ -42,10 +45,13 @@ public record TareModelParameters(Mode mode, boolean perRowActivations, int weig
         if (!perRow.equals("true") && !perRow.equals("false")) {
             throw TareException.invalid("parameter 'per_row_activations' must be true or false, got '" + perRow + "'");
         }
-        String bits = parameters.getOrDefault("weight_bits", "8").trim();
-        if (!bits.equals("8") && !bits.equals("7")) {
-            throw TareException.invalid("parameter 'weight_bits' must be 8 or 7, got '" + bits + "'");
+        String bits = parameters.getOrDefault("weight_bits", DEFAULT_WEIGHT_BITS);
+        int weightBits;
+        try {
+            weightBits = WeightBits.parse(bits);
+        } catch (IllegalArgumentException e) {
+            throw TareException.invalid("parameter 'weight_bits' must be " + WeightBits.ALLOWED + ", got '" + bits.trim() + "'");
         }
-        return new TareModelParameters(m, perRow.equals("true"), Integer.parseInt(bits));
+        return new TareModelParameters(m, perRow.equals("true"), weightBits);
     }
 }

@@ -1,5 +1,6 @@
 package io.tare.server.engine.passes;
 
+import io.tare.server.engine.WeightBits;
 import io.tare.server.engine.DataType;
 import io.tare.server.engine.Tensor;
 import io.tare.server.engine.graph.Graph;
@@ -23,9 +24,7 @@ public final class WeightQuantization implements GraphPass {
 
     /** @param weightBits 8 or 7 */
     public WeightQuantization(boolean perRow, int weightBits) {
-        if (weightBits != 8 && weightBits != 7) {
-            throw new IllegalArgumentException("weight bits must be 8 or 7, got " + weightBits);
-        }
+        WeightBits.check(weightBits);
         this.perRow = perRow;
         this.qmax = (1 << (weightBits - 1)) - 1;
     }

@@ -12,24 +12,40 @@ import io.tare.server.calibration.CalibrationFixtures;
 import io.tare.server.core.TareException;
 import io.tare.server.quantize.ModelProtoFile;
 import io.tare.server.quantize.QdqPromotion;
+import io.tare.kernels.KernelProvider;
+import io.tare.kernels.Kernels;
+import io.tare.server.engine.WeightBits;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * The tare backend's {@code weight_bits} parameter: 8 unless set, 7 or 8 accepted, anything else
- * refused naming the parameter; and the static model a float file is promoted to quantizes its
- * weights to that many bits (7: every weight in [-63, 63], each channel reaching 63).
+ * The tare backend's {@code weight_bits} parameter: {@code auto} unless set (7 where the selected
+ * kernels favour 7-bit weights, 8 elsewhere), 7, 8 or auto accepted, anything else refused naming the
+ * parameter; and the static model a float file is promoted to quantizes its weights to that many
+ * bits (7: every weight in [-63, 63], each channel reaching 63).
  */
 class WeightBitsParameterTest {
 
     @Test
-    void parsesSevenOrEightAndDefaultsToEight() {
-        assertEquals(8, TareModelParameters.from(Map.of()).weightBits());
+    void parsesSevenEightOrAutoAndDefaultsToAuto() {
+        int auto = WeightBits.automatic(KernelProvider.get());
+        assertEquals(auto, TareModelParameters.from(Map.of()).weightBits());
+        assertEquals(auto, TareModelParameters.from(Map.of("weight_bits", " AUTO ")).weightBits());
         assertEquals(7, TareModelParameters.from(Map.of("weight_bits", "7")).weightBits());
         assertEquals(8, TareModelParameters.from(Map.of("weight_bits", " 8 ")).weightBits());
-        TareException e = assertThrows(TareException.class, () -> TareModelParameters.from(Map.of("weight_bits", "4")));
-        assertTrue(e.getMessage().contains("weight_bits"), e.getMessage());
+        for (String bad : new String[] {"4", "", "auto7"}) {
+            TareException e = assertThrows(TareException.class, () -> TareModelParameters.from(Map.of("weight_bits", bad)));
+            assertTrue(e.getMessage().contains("weight_bits") && e.getMessage().contains("auto"), e.getMessage());
+        }
+    }
+
+    /** auto follows the kernels: 7 exactly where the native AVX2 kernel has the exact VPMADDUBSW path. */
+    @Test
+    void autoPicksSevenBitsOnlyWhereTheKernelsFavourThem() {
+        for (Kernels k : KernelProvider.available()) {
+            assertEquals(k.favoursSevenBitWeights() ? 7 : 8, WeightBits.automatic(k), k.description());
+        }
     }
 
     @Test
