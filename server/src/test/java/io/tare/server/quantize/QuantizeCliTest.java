@@ -62,5 +62,8 @@ class QuantizeCliTest {
         Run usage = tare("quantize", "--model", "m.onnx", "--bogus");
         assertEquals(2, usage.exit());
         assertTrue(usage.err().contains("unknown flag --bogus"), usage.err());
+        Run joins = tare("quantize", "--model", "m.onnx", "--residual-joins", "int8");
+        assertEquals(2, joins.exit());
+        assertTrue(joins.err().contains("--residual-joins must be quantized or float"), joins.err());
     }
 }
