@@ -46,13 +46,15 @@ public final class KernelBench {
         CpuAffinity.pinCurrentThread(cpus[0]);
         int maxThreads = Math.min(2, cpus.length);
         List<BenchSpec> specs = new ArrayList<>();
-        for (int[] s : SHAPES) {
+        // --shape picks from the shapes, or names any other M x K x N (e.g. a model's layers)
+        List<int[]> shapes = shapeFilter == null ? Arrays.asList(SHAPES) : Arrays.stream(shapeFilter.split(","))
+                .map(x -> Arrays.stream(x.trim().split("x")).mapToInt(Integer::parseInt).toArray()).toList();
+        for (int[] s : shapes) {
             for (boolean dram : s[0] == 1 && s[1] == 4096 ? new boolean[] {false, true} : new boolean[] {false}) {
                 for (int t = 1; t <= maxThreads; t++) {
                     for (String impl : IMPLS) {
                         BenchSpec spec = new BenchSpec(impl, s[0], s[1], s[2], t, dram);
-                        if ((implFilter == null || Arrays.asList(implFilter.split(",")).contains(impl))
-                                && (shapeFilter == null || Arrays.asList(shapeFilter.split(",")).contains(spec.shape()))) {
+                        if (implFilter == null || Arrays.asList(implFilter.split(",")).contains(impl)) {
                             specs.add(spec);
                         }
                     }

@@ -34,6 +34,23 @@ public interface Kernels {
     /** {@code q[i] = saturate(rint(x[i] / scale) + zeroPoint)} for an 8-bit {@code type}; NaN gives {@code zeroPoint}. */
     void quantize(float[] x, int xOff, byte[] q, int qOff, int n, float scale, int zeroPoint, DType type);
 
+    /**
+     * {@code m} rows of {@code n} values to UINT8, row {@code r} ({@code x} from {@code xOff + r * ldx})
+     * with {@code scales[r]} and {@code zeroPoints[r]} into {@code q} from {@code qOff + r * ldq}, exactly
+     * as {@link #quantize} row by row; with {@code rowSums} non-null also each stored row's
+     * {@link #sumUnsigned} into {@code rowSums[r]}. One call for a GEMM's whole input (the native tier
+     * makes one downcall instead of one per row); this default is that loop.
+     */
+    default void quantizeRows(float[] x, int xOff, int ldx, int m, int n, float[] scales, int[] zeroPoints, byte[] q,
+            int qOff, int ldq, int[] rowSums) {
+        for (int r = 0; r < m; r++) {
+            quantize(x, xOff + r * ldx, q, qOff + r * ldq, n, scales[r], zeroPoints[r], DType.UINT8);
+            if (rowSums != null) {
+                rowSums[r] = sumUnsigned(q, qOff + r * ldq, n);
+            }
+        }
+    }
+
     /** {@code x[i] = (q[i] - zeroPoint) * scale} for an 8-bit {@code type}. */
     void dequantize(byte[] q, int qOff, float[] x, int xOff, int n, float scale, int zeroPoint, DType type);
 

@@ -39,28 +39,27 @@ public final class NativeKernels implements Kernels {
     private static final Loaded LOADED = Loaded.attempt();
 
     private final Kernels delegate;
-    private final MethodHandle int8;
-    private final MethodHandle int8Fused;
-    private final MethodHandle quantize;
-    private final MethodHandle w8a32;
-    private final MethodHandle gather;
-    private final MethodHandle int8Windows;
-    private final MethodHandle requantizeFlat;
-    private final MethodHandle addQuantized;
-    private final MethodHandle winograd3x3;
+    /*
+     * The downcall handles are static finals, i.e. constants to C2: it then inlines each downcall
+     * into its caller, and escape analysis removes the heap segments (MemorySegment.ofArray and its
+     * slices) made for every call, which instance-field handles left as garbage: ~7.7 MB per
+     * all-MiniLM-L6-v2 run, one set per per-token quantize call. Null when the library did not load
+     * (then no instance exists).
+     */
+    private static final MethodHandle INT8 = LOADED.int8();
+    private static final MethodHandle INT8_FUSED = LOADED.int8Fused();
+    private static final MethodHandle QUANTIZE = LOADED.quantize();
+    private static final MethodHandle QUANTIZE_ROWS = LOADED.quantizeRows();
+    private static final MethodHandle W8A32 = LOADED.w8a32();
+    private static final MethodHandle GATHER = LOADED.gather();
+    private static final MethodHandle INT8_WINDOWS = LOADED.int8Windows();
+    private static final MethodHandle REQUANTIZE_FLAT = LOADED.requantizeFlat();
+    private static final MethodHandle ADD_QUANTIZED = LOADED.addQuantized();
+    private static final MethodHandle WINOGRAD_3X3 = LOADED.winograd3x3();
     private final int isa;
 
     private NativeKernels(Kernels delegate, Loaded lib) {
         this.delegate = delegate;
-        this.int8 = lib.int8;
-        this.int8Fused = lib.int8Fused;
-        this.quantize = lib.quantize;
-        this.w8a32 = lib.w8a32;
-        this.gather = lib.gather;
-        this.int8Windows = lib.int8Windows;
-        this.requantizeFlat = lib.requantizeFlat;
-        this.addQuantized = lib.addQuantized;
-        this.winograd3x3 = lib.winograd3x3;
         this.isa = lib.isa;
     }
 
@@ -104,10 +103,43 @@ public final class NativeKernels implements Kernels {
         java.util.Objects.checkFromIndexSize(xOff, n, x.length);
         java.util.Objects.checkFromIndexSize(qOff, n, q.length);
         try {
-            quantize.invokeExact(MemorySegment.ofArray(x).asSlice(4L * xOff), n, scale, zeroPoint, type.qmin(),
+            QUANTIZE.invokeExact(MemorySegment.ofArray(x).asSlice(4L * xOff), n, scale, zeroPoint, type.qmin(),
                     type.qmax(), MemorySegment.ofArray(q).asSlice(qOff));
         } catch (Throwable t) {
             throw new IllegalStateException("native quantize failed", t);
+        }
+    }
+
+    /** {@code tare_quantize_rows}: one downcall for all rows, their byte sums included. */
+    @Override
+    public void quantizeRows(float[] x, int xOff, int ldx, int m, int n, float[] scales, int[] zeroPoints, byte[] q,
+            int qOff, int ldq, int[] rowSums) {
+        if (n < 8 || m < 1) {
+            Kernels.super.quantizeRows(x, xOff, ldx, m, n, scales, zeroPoints, q, qOff, ldq, rowSums);
+            return;
+        }
+        if (ldx < n || ldq < n) {
+            throw new IllegalArgumentException("row strides " + ldx + ", " + ldq + " below the row length " + n);
+        }
+        java.util.Objects.checkFromIndexSize(xOff, (long) (m - 1) * ldx + n, x.length);
+        java.util.Objects.checkFromIndexSize(qOff, (long) (m - 1) * ldq + n, q.length);
+        java.util.Objects.checkFromIndexSize(0, m, scales.length);
+        java.util.Objects.checkFromIndexSize(0, m, zeroPoints.length);
+        for (int r = 0; r < m; r++) {
+            if (zeroPoints[r] < 0 || zeroPoints[r] > 255) {
+                throw new IllegalArgumentException("UINT8 zero point " + zeroPoints[r] + " in row " + r);
+            }
+        }
+        MemorySegment sums = MemorySegment.NULL;
+        if (rowSums != null) {
+            java.util.Objects.checkFromIndexSize(0, m, rowSums.length);
+            sums = MemorySegment.ofArray(rowSums);
+        }
+        try {
+            QUANTIZE_ROWS.invokeExact(MemorySegment.ofArray(x).asSlice(4L * xOff), ldx, m, n, MemorySegment.ofArray(scales),
+                    MemorySegment.ofArray(zeroPoints), MemorySegment.ofArray(q).asSlice(qOff), ldq, sums);
+        } catch (Throwable t) {
+            throw new IllegalStateException("native row quantize failed", t);
         }
     }
 
@@ -170,7 +202,7 @@ public final class NativeKernels implements Kernels {
         }
         int nvalid = b.n() - panelFrom * PANEL;
         try {
-            int8.invokeExact(MemorySegment.ofArray(aU8).asSlice(aOff), lda, m, b.kPadded(),
+            INT8.invokeExact(MemorySegment.ofArray(aU8).asSlice(aOff), lda, m, b.kPadded(),
                     MemorySegment.ofArray(b.data()).asSlice(b.panelOffset(panelFrom)), panelTo - panelFrom, nvalid,
                     MemorySegment.ofArray(c).asSlice(4L * cOff), ldc, isa, sevenBits(b));
         } catch (Throwable t) {
@@ -219,7 +251,7 @@ public final class NativeKernels implements Kernels {
         MemorySegment out = cf != null ? MemorySegment.ofArray(cf).asSlice(4L * cOff)
                 : MemorySegment.ofArray(ci).asSlice(4L * cOff);
         try {
-            int8Fused.invokeExact(MemorySegment.ofArray(a.data()).asSlice((long) rowFrom * lda), lda, m, b.k(),
+            INT8_FUSED.invokeExact(MemorySegment.ofArray(a.data()).asSlice((long) rowFrom * lda), lda, m, b.k(),
                     b.kPadded(), MemorySegment.ofArray(b.data()).asSlice(b.panelOffset(panelFrom)),
                     panelTo - panelFrom, b.n() - j0,
                     MemorySegment.ofArray(a.zeroPoints()).asSlice(4L * rowFrom),
@@ -241,7 +273,7 @@ public final class NativeKernels implements Kernels {
         }
         int nvalid = b.n() - panelFrom * PANEL;
         try {
-            w8a32.invokeExact(MemorySegment.ofArray(a).asSlice(4L * aOff), lda, m, b.k(), b.kPadded(),
+            W8A32.invokeExact(MemorySegment.ofArray(a).asSlice(4L * aOff), lda, m, b.k(), b.kPadded(),
                     MemorySegment.ofArray(b.data()).asSlice(b.panelOffset(panelFrom)), panelTo - panelFrom, nvalid,
                     MemorySegment.ofArray(c).asSlice(4L * cOff), ldc);
         } catch (Throwable t) {
@@ -262,7 +294,7 @@ public final class NativeKernels implements Kernels {
         }
         checkWindows(src, srcOff, offsets, offOff, m * kh, run);
         try {
-            gather.invokeExact(MemorySegment.ofArray(src).asSlice(srcOff),
+            GATHER.invokeExact(MemorySegment.ofArray(src).asSlice(srcOff),
                     MemorySegment.ofArray(offsets).asSlice(4L * offOff), kh, run, m,
                     MemorySegment.ofArray(dst).asSlice(dstOff), ldd);
         } catch (Throwable t) {
@@ -289,7 +321,7 @@ public final class NativeKernels implements Kernels {
         checkWindows(windows.src(), windows.srcOff(), windows.offsets(), rowFrom * kh, m * kh, windows.run());
         int nvalid = b.n() - panelFrom * PANEL;
         try {
-            int8Windows.invokeExact(MemorySegment.ofArray(windows.src()).asSlice(windows.srcOff()),
+            INT8_WINDOWS.invokeExact(MemorySegment.ofArray(windows.src()).asSlice(windows.srcOff()),
                     MemorySegment.ofArray(windows.offsets()).asSlice(4L * rowFrom * kh), kh, windows.run(), m,
                     b.kPadded(), MemorySegment.ofArray(work),
                     MemorySegment.ofArray(b.data()).asSlice(b.panelOffset(panelFrom)), panelTo - panelFrom, nvalid,
@@ -315,7 +347,7 @@ public final class NativeKernels implements Kernels {
         java.util.Objects.checkFromIndexSize(0, len, add.length);
         java.util.Objects.checkFromIndexSize(cOff, len, c.length);
         try {
-            requantizeFlat.invokeExact(MemorySegment.ofArray(raw), MemorySegment.ofArray(corr), MemorySegment.ofArray(mul),
+            REQUANTIZE_FLAT.invokeExact(MemorySegment.ofArray(raw), MemorySegment.ofArray(corr), MemorySegment.ofArray(mul),
                     MemorySegment.ofArray(add), len, inv, lower, upper, zeroPoint, MemorySegment.ofArray(c).asSlice(cOff));
         } catch (Throwable t) {
             throw new IllegalStateException("native requantize failed", t);
@@ -333,7 +365,7 @@ public final class NativeKernels implements Kernels {
         java.util.Objects.checkFromIndexSize(bOff, n, b.length);
         java.util.Objects.checkFromIndexSize(yOff, n, y.length);
         try {
-            addQuantized.invokeExact(MemorySegment.ofArray(a).asSlice(aOff), signed(pa), pa.scale(0), pa.zeroPoint(0),
+            ADD_QUANTIZED.invokeExact(MemorySegment.ofArray(a).asSlice(aOff), signed(pa), pa.scale(0), pa.zeroPoint(0),
                     MemorySegment.ofArray(b).asSlice(bOff), signed(pb), pb.scale(0), pb.zeroPoint(0), relu ? 1 : 0,
                     py.scale(0), py.zeroPoint(0), py.dtype().qmin(), py.dtype().qmax(), n,
                     MemorySegment.ofArray(y).asSlice(yOff));
@@ -374,7 +406,7 @@ public final class NativeKernels implements Kernels {
         java.util.Objects.checkFromIndexSize(imgOff, hp * wp * w.channels(), img.length);
         java.util.Objects.checkFromIndexSize(outOff, oh * ow * w.n(), out.length);
         try {
-            winograd3x3.invokeExact(MemorySegment.ofArray(img).asSlice(imgOff), hp, wp, w.channels(), oh, ow,
+            WINOGRAD_3X3.invokeExact(MemorySegment.ofArray(img).asSlice(imgOff), hp, wp, w.channels(), oh, ow,
                     MemorySegment.ofArray(w.data()), w.panels(), w.n(), MemorySegment.ofArray(out).asSlice(4L * outOff));
         } catch (Throwable t) {
             throw new IllegalStateException("native Winograd kernel failed", t);
@@ -402,7 +434,7 @@ public final class NativeKernels implements Kernels {
     }
 
     /** The library, bound once per JVM; {@code failure} says why not. */
-    private record Loaded(MethodHandle int8, MethodHandle int8Fused, MethodHandle quantize, MethodHandle w8a32, MethodHandle gather, MethodHandle int8Windows,
+    private record Loaded(MethodHandle int8, MethodHandle int8Fused, MethodHandle quantize, MethodHandle quantizeRows, MethodHandle w8a32, MethodHandle gather, MethodHandle int8Windows,
             MethodHandle requantizeFlat, MethodHandle addQuantized, MethodHandle winograd3x3, int isa,
             String failure) {
         static Loaded attempt() {
@@ -436,6 +468,8 @@ public final class NativeKernels implements Kernels {
                         Linker.Option.critical(true));
                 MethodHandle quantize = linker.downcallHandle(lib.findOrThrow("tare_quantize"),
                         FunctionDescriptor.ofVoid(p, i, ValueLayout.JAVA_FLOAT, i, i, i, p), Linker.Option.critical(true));
+                MethodHandle quantizeRows = linker.downcallHandle(lib.findOrThrow("tare_quantize_rows"),
+                        FunctionDescriptor.ofVoid(p, i, i, i, p, p, p, i, p), Linker.Option.critical(true));
                 MethodHandle w8a32 = linker.downcallHandle(lib.findOrThrow("tare_w8a32"),
                         FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, i, i, i, i, ValueLayout.ADDRESS, i, i,
                                 ValueLayout.ADDRESS, i),
@@ -461,7 +495,7 @@ public final class NativeKernels implements Kernels {
                         FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, i, i, i, i, i, ValueLayout.ADDRESS, i, i,
                                 ValueLayout.ADDRESS),
                         Linker.Option.critical(true));
-                return new Loaded(int8, int8Fused, quantize, w8a32, gather, int8Windows, requantizeFlat, addQuantized, winograd3x3, isa,
+                return new Loaded(int8, int8Fused, quantize, quantizeRows, w8a32, gather, int8Windows, requantizeFlat, addQuantized, winograd3x3, isa,
                         null);
             } catch (Throwable t) {
                 return failed(t.getMessage() != null ? t.getMessage() : t.toString());
@@ -469,7 +503,7 @@ public final class NativeKernels implements Kernels {
         }
 
         static Loaded failed(String why) {
-            return new Loaded(null, null, null, null, null, null, null, null, null, 0, why);
+            return new Loaded(null, null, null, null, null, null, null, null, null, null, 0, why);
         }
     }
 }

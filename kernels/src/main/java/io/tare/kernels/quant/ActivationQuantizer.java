@@ -9,9 +9,9 @@ import io.tare.kernels.tensor.QuantParams;
  * dynamically per tensor (ONNX DynamicQuantizeLinear), dynamically per row (per token: the same
  * formula on each row), symmetrically per row, or with static parameters from a scale table.
  *
- * <p>Each row is processed while it sits in L1: range, quantize, byte sum, so the input is read
- * from memory once (per-tensor dynamic quantization needs one extra range pass over the whole
- * input first). Nothing is allocated. Stateless apart from the kernels; thread-safe as long as
+ * <p>A first pass takes each row's range (and so its scale and zero point), a second quantizes
+ * all rows and sums their bytes in one {@link Kernels#quantizeRows} call: one native downcall per
+ * GEMM input instead of one per row. Nothing is allocated here. Stateless apart from the kernels; thread-safe as long as
  * callers use distinct output buffers.
  */
 public final class ActivationQuantizer {
@@ -30,9 +30,10 @@ public final class ActivationQuantizer {
         for (int r = 0; r < m; r++) {
             kernels.minMax(x, off + r * ldx, k, mm);
             float scale = DynamicRange.scale(mm[0], mm[1]);
-            int zp = DynamicRange.zeroPoint(mm[0], scale);
-            storeRow(x, off + r * ldx, r, scale, zp, out);
+            out.scales()[r] = scale;
+            out.zeroPoints()[r] = DynamicRange.zeroPoint(mm[0], scale);
         }
+        storeRows(x, off, ldx, m, out);
     }
 
     /**
@@ -45,8 +46,10 @@ public final class ActivationQuantizer {
         int k = out.k();
         for (int r = 0; r < m; r++) {
             kernels.minMax(x, off + r * ldx, k, mm);
-            storeRow(x, off + r * ldx, r, DynamicRange.symmetricScale(mm[0], mm[1]), 128, out);
+            out.scales()[r] = DynamicRange.symmetricScale(mm[0], mm[1]);
+            out.zeroPoints()[r] = 128;
         }
+        storeRows(x, off, ldx, m, out);
     }
 
     /**
@@ -64,10 +67,8 @@ public final class ActivationQuantizer {
             max = Math.max(max, mm[1]);
         }
         float scale = DynamicRange.scale(min, max);
-        int zp = DynamicRange.zeroPoint(min, scale);
-        for (int r = 0; r < m; r++) {
-            storeRow(x, off + r * ldx, r, scale, zp, out);
-        }
+        fill(m, scale, DynamicRange.zeroPoint(min, scale), out);
+        storeRows(x, off, ldx, m, out);
     }
 
     /** Static quantization with per-tensor INT8 or UINT8 parameters (e.g. from a scale table). */
@@ -77,10 +78,8 @@ public final class ActivationQuantizer {
         }
         prepare(m, out);
         // int8 q = saturate(r + zp) in [-128, 127] equals uint8 saturate(r + zp + 128) minus 128.
-        int zp = params.zeroPoint(0) + (params.dtype() == DType.INT8 ? 128 : 0);
-        for (int r = 0; r < m; r++) {
-            storeRow(x, off + r * ldx, r, params.scale(0), zp, out);
-        }
+        fill(m, params.scale(0), params.zeroPoint(0) + (params.dtype() == DType.INT8 ? 128 : 0), out);
+        storeRows(x, off, ldx, m, out);
     }
 
     /**
@@ -111,12 +110,15 @@ public final class ActivationQuantizer {
         }
     }
 
-    private void storeRow(float[] x, int xOff, int r, float scale, int zp, QuantizedRows out) {
-        int dst = r * out.stride();
-        kernels.quantize(x, xOff, out.data(), dst, out.k(), scale, zp, DType.UINT8);
-        out.scales()[r] = scale;
-        out.zeroPoints()[r] = zp;
-        out.rowSums()[r] = kernels.sumUnsigned(out.data(), dst, out.k());
+    /** Quantizes the m rows with the scales and zero points already in {@code out}, row sums included, in one kernel call. */
+    private void storeRows(float[] x, int off, int ldx, int m, QuantizedRows out) {
+        kernels.quantizeRows(x, off, ldx, m, out.k(), out.scales(), out.zeroPoints(), out.data(), 0, out.stride(),
+                out.rowSums());
+    }
+
+    private static void fill(int m, float scale, int zeroPoint, QuantizedRows out) {
+        java.util.Arrays.fill(out.scales(), 0, m, scale);
+        java.util.Arrays.fill(out.zeroPoints(), 0, m, zeroPoint);
     }
 
     private static void prepare(int m, QuantizedRows out) {

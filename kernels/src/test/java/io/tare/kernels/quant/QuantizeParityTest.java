@@ -68,6 +68,58 @@ class QuantizeParityTest {
         }
     }
 
+    /**
+     * quantizeRows (one native downcall for a GEMM's whole input) gives the bytes and byte sums of
+     * quantize and sumUnsigned row by row: strided rows at tail lengths, per-row scales and zero points
+     * at the UINT8 edges, NaN and infinities, bytes between and after the rows untouched, with and
+     * without row sums.
+     */
+    @ParameterizedTest
+    @MethodSource("tiers")
+    void quantizeRowsMatchesRowByRowScalar(Kernels tier) {
+        Kernels ref = Tiers.scalar();
+        Random rnd = new Random(5);
+        for (int n : Tiers.TAIL_SIZES) {
+            for (int m : new int[] {1, 3, 17}) {
+                int ldx = n + 5;
+                int ldq = n + 3;
+                float[] x = new float[2 + m * ldx];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = switch (i % 7) {
+                        case 0 -> (rnd.nextInt(600) - 300) * 0.5f;
+                        case 1 -> (float) rnd.nextGaussian() * 1e4f;
+                        default -> (float) rnd.nextGaussian() * 40f;
+                    };
+                }
+                x[2 + (m - 1) * ldx + n - 1] = Float.NaN;
+                x[2] = Float.POSITIVE_INFINITY;
+                float[] scales = new float[m + 1];
+                int[] zps = new int[m + 1];
+                for (int r = 0; r < m; r++) {
+                    scales[r] = new float[] {1f, 0.37f, 3f, 1e-3f}[r % 4];
+                    zps[r] = new int[] {0, 128, 255, 17}[r % 4];
+                }
+                byte[] want = new byte[1 + m * ldq];
+                java.util.Arrays.fill(want, (byte) 0x5A);
+                byte[] got = want.clone();
+                int[] wantSums = new int[m + 2];
+                for (int r = 0; r < m; r++) {
+                    ref.quantize(x, 2 + r * ldx, want, 1 + r * ldq, n, scales[r], zps[r], DType.UINT8);
+                    wantSums[r] = ref.sumUnsigned(want, 1 + r * ldq, n);
+                }
+                int[] gotSums = new int[m + 2];
+                tier.quantizeRows(x, 2, ldx, m, n, scales, zps, got, 1, ldq, gotSums);
+                String where = tier.tier() + " n=" + n + " m=" + m;
+                assertArrayEquals(want, got, where);
+                assertArrayEquals(wantSums, gotSums, where);
+                byte[] again = new byte[want.length];
+                java.util.Arrays.fill(again, (byte) 0x5A);
+                tier.quantizeRows(x, 2, ldx, m, n, scales, zps, again, 1, ldq, null);
+                assertArrayEquals(want, again, where + " without sums");
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("tiers")
     void infinitiesSaturateAndSignedZerosLandOnTheZeroPoint(Kernels tier) {
