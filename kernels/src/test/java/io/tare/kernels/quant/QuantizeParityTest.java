@@ -44,15 +44,7 @@ class QuantizeParityTest {
         Kernels ref = Tiers.scalar();
         Random rnd = new Random(1);
         for (int n : Tiers.TAIL_SIZES) {
-            float[] x = new float[n + 3];
-            for (int i = 0; i < x.length; i++) {
-                // Mostly in range, some far out (saturation), some exact .5 ties.
-                x[i] = switch (i % 5) {
-                    case 0 -> (rnd.nextInt(600) - 300) * 0.5f;
-                    case 1 -> (float) rnd.nextGaussian() * 1e4f;
-                    default -> (float) rnd.nextGaussian() * 40f;
-                };
-            }
+            float[] x = mixedValues(rnd, n + 3, 5);
             x[x.length - 1] = Float.NaN;
             for (DType type : new DType[] {DType.INT8, DType.UINT8}) {
                 for (int zp : type == DType.INT8 ? new int[] {-128, 0, 127} : new int[] {0, 128, 255}) {
@@ -83,14 +75,7 @@ class QuantizeParityTest {
             for (int m : new int[] {1, 3, 17}) {
                 int ldx = n + 5;
                 int ldq = n + 3;
-                float[] x = new float[2 + m * ldx];
-                for (int i = 0; i < x.length; i++) {
-                    x[i] = switch (i % 7) {
-                        case 0 -> (rnd.nextInt(600) - 300) * 0.5f;
-                        case 1 -> (float) rnd.nextGaussian() * 1e4f;
-                        default -> (float) rnd.nextGaussian() * 40f;
-                    };
-                }
+                float[] x = mixedValues(rnd, 2 + m * ldx, 7);
                 x[2 + (m - 1) * ldx + n - 1] = Float.NaN;
                 x[2] = Float.POSITIVE_INFINITY;
                 float[] scales = new float[m + 1];
@@ -202,5 +187,17 @@ class QuantizeParityTest {
             assertArrayEquals(want, got, 0f);
             assertEquals(ref.sumUnsigned(q, 1, n), tier.sumUnsigned(q, 1, n));
         }
+    }
+    /** Mostly in range, one in {@code period} far out (saturation), one in {@code period} an exact .5 tie. */
+    private static float[] mixedValues(Random rnd, int length, int period) {
+        float[] x = new float[length];
+        for (int i = 0; i < length; i++) {
+            x[i] = switch (i % period) {
+                case 0 -> (rnd.nextInt(600) - 300) * 0.5f;
+                case 1 -> (float) rnd.nextGaussian() * 1e4f;
+                default -> (float) rnd.nextGaussian() * 40f;
+            };
+        }
+        return x;
     }
 }
