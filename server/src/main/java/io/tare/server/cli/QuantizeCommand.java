@@ -1,5 +1,6 @@
 package io.tare.server.cli;
 
+import io.tare.kernels.KernelProvider;
 import io.tare.kernels.calibration.ActivationEncoding;
 import io.tare.server.quantize.ProgressBar;
 import io.tare.server.quantize.QuantizationReport;
@@ -106,6 +107,12 @@ final class QuantizeCommand {
             throw new QuantizeException(e.getMessage(), e);
         }
         print(r);
+        if (!f.isOn("reduce-range") && KernelProvider.get().favoursSevenBitWeights()) {
+            // the ORT scores above were taken on this CPU: they are ORT's, not the model's
+            System.out.println("note: this CPU has no VNNI, so ONNX Runtime multiplies 8-bit weights with its saturating"
+                    + " AVX2 kernel here and its scores above can fall below the model's (Tare's engine stays exact);"
+                    + " --reduce-range (7-bit weights) avoids the saturation, on such CPUs and everywhere else");
+        }
         return 0;
     }
 

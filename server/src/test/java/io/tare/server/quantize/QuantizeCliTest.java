@@ -47,6 +47,9 @@ class QuantizeCliTest {
         assertTrue(r.err().contains("calibrate [") && r.err().contains("512/512"), "progress bar on stderr: " + r.err());
         assertTrue(Files.size(out) > 500_000 / 4);
         assertTrue(Files.exists(tmp.resolve("report/report.html")) && Files.exists(tmp.resolve("mlp.cache")));
+        // 8-bit weights: on a CPU without VNNI the ORT scores come from its saturating kernel, and the output says so
+        assertEquals(io.tare.kernels.KernelProvider.get().favoursSevenBitWeights(), r.out().contains("this CPU has no VNNI"),
+                r.out());
     }
 
     @Test
