@@ -40,11 +40,11 @@ public final class NativeKernels implements Kernels {
 
     private final Kernels delegate;
     /*
-     * The downcall handles are static finals, i.e. constants to C2: it then inlines each downcall
-     * into its caller, and escape analysis removes the heap segments (MemorySegment.ofArray and its
-     * slices) made for every call, which instance-field handles left as garbage: ~7.7 MB per
-     * all-MiniLM-L6-v2 run, one set per per-token quantize call. Null when the library did not load
-     * (then no instance exists).
+     * The downcall handles are static finals, i.e. constants to C2, which can then inline the
+     * downcalls and drop some of the heap segments (MemorySegment.ofArray and its slices) each call
+     * makes: the Fashion-MNIST ResCNN allocated 1.02 MB per batch of 32 instead of 1.64 with
+     * instance-field handles. The rest (JFR: the segments of int8Fused, int8Windows and friends)
+     * remains, one set per call. Null when the library did not load (then no instance exists).
      */
     private static final MethodHandle INT8 = LOADED.int8();
     private static final MethodHandle INT8_FUSED = LOADED.int8Fused();
@@ -125,11 +125,6 @@ public final class NativeKernels implements Kernels {
         java.util.Objects.checkFromIndexSize(qOff, (long) (m - 1) * ldq + n, q.length);
         java.util.Objects.checkFromIndexSize(0, m, scales.length);
         java.util.Objects.checkFromIndexSize(0, m, zeroPoints.length);
-        for (int r = 0; r < m; r++) {
-            if (zeroPoints[r] < 0 || zeroPoints[r] > 255) {
-                throw new IllegalArgumentException("UINT8 zero point " + zeroPoints[r] + " in row " + r);
-            }
-        }
         MemorySegment sums = MemorySegment.NULL;
         if (rowSums != null) {
             java.util.Objects.checkFromIndexSize(0, m, rowSums.length);

@@ -107,7 +107,9 @@ final class EvalCommand {
         if (flags.has("mode")) {
             parameters.put("mode", flags.get("mode", "fp32").toLowerCase(Locale.ROOT));
         }
-        parameters.put("weight_bits", Integer.toString(Options.weightBits(flags)));
+        if (backendName.equals("tare")) {
+            parameters.put("weight_bits", Integer.toString(Options.weightBits(flags)));
+        }
         ModelSource source = new ModelSource("eval", "1", model, config, parameters);
         Backend backend = BackendRegistry.discover().select(source);
         return backend.load(source);
