@@ -95,6 +95,22 @@ public interface Kernels {
     }
 
     /**
+     * {@link #softmax} of the row formed as {@code x[i] / c + mask[i]} ({@code divide}) or
+     * {@code x[i] * c + mask[i]} (c = 1: no scaling; a null mask: no addition), each element rounded
+     * as those two float operations round: attention's scaled, masked scores in one call instead of
+     * a formed copy and a softmax. Every tier writes the bits of this default; {@code y} may be
+     * {@code x} (the same offset).
+     */
+    default void scaledMaskedSoftmax(float[] x, int xOff, float c, boolean divide, float[] mask, int maskOff,
+            float[] y, int yOff, int n) {
+        for (int i = 0; i < n; i++) {
+            float t = divide ? x[xOff + i] / c : x[xOff + i] * c;
+            y[yOff + i] = mask == null ? t : t + mask[maskOff + i];
+        }
+        softmax(y, yOff, y, yOff, n);
+    }
+
+    /**
      * The residual join of a quantized network, element by element over 8-bit tensors:
      * {@code y[i] = Q(act(DQ(a[i]) + DQ(b[i])))} with ONNX DequantizeLinear for each input
      * ({@code (q - z) * s}, as {@link #dequantize}), one float add, {@code max(v, 0)} when
@@ -136,6 +152,16 @@ public interface Kernels {
      */
     void sgemm(float[] a, int aOff, int lda, int m, PackedFloatMatrix b, int panelFrom, int panelTo,
             float[] c, int cOff, int ldc);
+
+    /**
+     * {@code C[i, j] = sum_k A[i, k] * B[k, j]} for {@code i < m, j < n} with B plain row-major
+     * (element (k, j) at {@code bOff + k*ldb + j}), read where it lies: for operands that change on
+     * every run (attention's K^T and V, one head at a time), where packing would cost more than the
+     * product gains from it. C (row stride {@code ldc}) is overwritten. On the vector tiers every
+     * element is summed exactly as by {@link #sgemm} over the same B packed: the same bits.
+     */
+    void sgemmPlain(float[] a, int aOff, int lda, int m, int k, float[] b, int bOff, int ldb, int n, float[] c,
+            int cOff, int ldc);
 
     /**
      * Raw integer products {@code C[i, j] = sum_k A[i, k] * B'[k, j]} where A holds unsigned bytes

@@ -66,6 +66,48 @@ class SoftmaxTest {
         }
     }
 
+    /**
+     * {@link Kernels#scaledMaskedSoftmax}: each tier writes the bits of the row formed by the scalar
+     * division (or product) and addition, then {@link SoftmaxReference#row}; divided, multiplied and
+     * unscaled, with and without a mask (whose -3.4e38 entries are attention's padding), at offsets
+     * and in place.
+     */
+    @ParameterizedTest
+    @MethodSource("tiers")
+    void scaledMaskedSoftmaxWritesTheFormedRowsReferenceBits(Kernels tier) {
+        Random rnd = new Random(9);
+        for (int n : Tiers.TAIL_SIZES) {
+            for (int kind = 0; kind < 4; kind++) {
+                float[] x = row(rnd, n + 5, kind);
+                float[] mask = row(rnd, n + 3, 2);
+                for (float c : new float[] {5.656854f, 0.125f, 1f}) {
+                    for (boolean divide : new boolean[] {true, false}) {
+                        for (boolean masked : new boolean[] {true, false}) {
+                            float[] formed = new float[n];
+                            for (int i = 0; i < n; i++) {
+                                float t = divide ? x[2 + i] / c : x[2 + i] * c;
+                                formed[i] = masked ? t + mask[3 + i] : t;
+                            }
+                            float[] want = new float[n + 9];
+                            java.util.Arrays.fill(want, 42f);
+                            SoftmaxReference.row(formed, 0, want, 7, n);
+                            float[] got = new float[n + 9];
+                            java.util.Arrays.fill(got, 42f);
+                            tier.scaledMaskedSoftmax(x, 2, c, divide, masked ? mask : null, 3, got, 7, n);
+                            String what = tier.tier() + " n=" + n + " kind=" + kind + " c=" + c + " divide=" + divide
+                                    + " masked=" + masked;
+                            assertBits(want, got, what);
+                            float[] inPlace = x.clone();
+                            tier.scaledMaskedSoftmax(inPlace, 2, c, divide, masked ? mask : null, 3, inPlace, 2, n);
+                            assertBits(java.util.Arrays.copyOfRange(want, 7, 7 + n),
+                                    java.util.Arrays.copyOfRange(inPlace, 2, 2 + n), what + " in place");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("tiers")
     void edgesMatchTheReference(Kernels tier) {

@@ -169,6 +169,12 @@ public final class NativeKernels implements Kernels {
     }
 
     @Override
+    public void scaledMaskedSoftmax(float[] x, int xOff, float c, boolean divide, float[] mask, int maskOff, float[] y,
+            int yOff, int n) {
+        delegate.scaledMaskedSoftmax(x, xOff, c, divide, mask, maskOff, y, yOff, n);
+    }
+
+    @Override
     public int floatPanelWidth() {
         return delegate.floatPanelWidth();
     }
@@ -187,6 +193,12 @@ public final class NativeKernels implements Kernels {
     public void sgemm(float[] a, int aOff, int lda, int m, PackedFloatMatrix b, int panelFrom, int panelTo,
             float[] c, int cOff, int ldc) {
         delegate.sgemm(a, aOff, lda, m, b, panelFrom, panelTo, c, cOff, ldc);
+    }
+
+    @Override
+    public void sgemmPlain(float[] a, int aOff, int lda, int m, int k, float[] b, int bOff, int ldb, int n, float[] c,
+            int cOff, int ldc) {
+        delegate.sgemmPlain(a, aOff, lda, m, k, b, bOff, ldb, n, c, cOff, ldc);
     }
 
     @Override

@@ -112,20 +112,6 @@ public final class Gemm {
         return PackedFloatMatrix.pack(b, off, k, n, transposed, kernels.floatPanelWidth());
     }
 
-    /** Floats a {@link #packFloatInto} buffer needs for B[k, n] on this tier. */
-    public int packedFloatLength(int k, int n) {
-        return PackedFloatMatrix.packedLength(k, n, kernels.floatPanelWidth());
-    }
-
-    /**
-     * {@link PackedFloatMatrix#packInto}: B read with row stride {@code ldb}, packed for this tier
-     * into the caller's buffer (run-time operands, packed again on every run).
-     */
-    public PackedFloatMatrix packFloatInto(float[] b, int off, int ldb, int k, int n, boolean transposed,
-            float[] buffer) {
-        return PackedFloatMatrix.packInto(b, off, ldb, k, n, transposed, kernels.floatPanelWidth(), buffer);
-    }
-
     /** Packs quantized B for this tier; {@code params} per tensor or one entry per column. */
     public PackedInt8Matrix packInt8(byte[] b, int off, int k, int n, boolean transposed, QuantParams params) {
         return PackedInt8Matrix.pack(b, off, k, n, transposed, params, kernels.int8PanelWidth(), kernels.int8Layout());
@@ -173,6 +159,25 @@ public final class Gemm {
                                 row, spare, c, cRow + j0, ldc);
                     }
                 }
+            }
+        });
+    }
+
+    /**
+     * {@code C = A x B} with B plain row-major [k, n] (row stride {@code ldb}), read where it lies
+     * instead of packed ({@link Kernels#sgemmPlain}): for products of two run-time operands. Rows in
+     * {@link #ROW_BLOCK}s, column groups of the tier's panel width split over the workers.
+     */
+    public void sgemmPlain(float[] a, int aOff, int lda, int m, int k, float[] b, int bOff, int ldb, int n, float[] c,
+            int cOff, int ldc) {
+        int w = kernels.floatPanelWidth();
+        forPanels((n + w - 1) / w, (p0, p1) -> {
+            int j0 = p0 * w;
+            int cols = Math.min(n, p1 * w) - j0;
+            for (int i0 = 0; i0 < m; i0 += ROW_BLOCK) {
+                int rows = Math.min(ROW_BLOCK, m - i0);
+                kernels.sgemmPlain(a, aOff + i0 * lda, lda, rows, k, b, bOff + j0, ldb, cols, c, cOff + i0 * ldc + j0,
+                        ldc);
             }
         });
     }

@@ -4,9 +4,7 @@ package io.tare.kernels.gemm;
  * FP32 weights B[K, N] repacked once (at model load) into column panels of {@code panelWidth}
  * columns, each panel stored K-major: element (k, j) of panel p sits at
  * {@code (p * k + kk) * panelWidth + (j - p * panelWidth)}. Columns past N are zero, so kernels
- * may always compute whole panels. Immutable after packing and safe to share between threads,
- * except a matrix {@link #packInto packed into a caller's buffer}, which lasts until that buffer
- * is packed again.
+ * may always compute whole panels. Immutable after packing and safe to share between threads.
  */
 public final class PackedFloatMatrix {
     private final int k;
@@ -27,32 +25,7 @@ public final class PackedFloatMatrix {
      * or a Conv weight [M, C*kh*kw]).
      */
     public static PackedFloatMatrix pack(float[] b, int off, int k, int n, boolean transposed, int panelWidth) {
-        checkShape(k, n, panelWidth);
-        float[] data = new float[packedLength(k, n, panelWidth)];
-        return packInto(b, off, transposed ? k : n, k, n, transposed, panelWidth, data);
-    }
-
-    /** Floats of packed storage for B[k, n]: whole panels, the last one zero-padded. */
-    public static int packedLength(int k, int n, int panelWidth) {
-        checkShape(k, n, panelWidth);
-        return Math.multiplyExact((n + panelWidth - 1) / panelWidth * panelWidth, k);
-    }
-
-    /**
-     * Packs B into the caller's {@code buffer} (at least {@link #packedLength} floats, padding
-     * included: it is written, not assumed zero), for operands packed anew on every run (attention's
-     * K^T and V, one head at a time) without a fresh array each time. B is read with row stride
-     * {@code ldb}: with {@code transposed} false element (k, j) is at {@code off + k*ldb + j}, with
-     * true at {@code off + j*ldb + k} (B^T's rows), so a strided view packs without a gathered copy.
-     * The matrix returned reads {@code buffer}: it holds these values until the buffer is packed
-     * again, and is then no longer safe to share.
-     */
-    public static PackedFloatMatrix packInto(float[] b, int off, int ldb, int k, int n, boolean transposed,
-            int panelWidth, float[] buffer) {
-        int length = packedLength(k, n, panelWidth);
-        if (buffer.length < length) {
-            throw new IllegalArgumentException("buffer of " + buffer.length + " floats, packing needs " + length);
-        }
+        float[] data = new float[packedLength(k, n, panelWidth)]; // zero: a last partial panel's padding
         int panels = (n + panelWidth - 1) / panelWidth;
         for (int p = 0; p < panels; p++) {
             int j0 = p * panelWidth;
@@ -61,27 +34,24 @@ public final class PackedFloatMatrix {
             if (transposed) {
                 // B^T's row j (contiguous over k) becomes column jj of the panel
                 for (int jj = 0; jj < cols; jj++) {
-                    int src = off + (j0 + jj) * ldb;
+                    int src = off + (j0 + jj) * k;
                     for (int kk = 0; kk < k; kk++) {
-                        buffer[panel + kk * panelWidth + jj] = b[src + kk];
-                    }
-                }
-                if (cols < panelWidth) {
-                    for (int kk = 0; kk < k; kk++) {
-                        java.util.Arrays.fill(buffer, panel + kk * panelWidth + cols, panel + (kk + 1) * panelWidth, 0f);
+                        data[panel + kk * panelWidth + jj] = b[src + kk];
                     }
                 }
             } else {
                 for (int kk = 0; kk < k; kk++) {
-                    int dst = panel + kk * panelWidth;
-                    System.arraycopy(b, off + kk * ldb + j0, buffer, dst, cols);
-                    if (cols < panelWidth) {
-                        java.util.Arrays.fill(buffer, dst + cols, dst + panelWidth, 0f);
-                    }
+                    System.arraycopy(b, off + kk * n + j0, data, panel + kk * panelWidth, cols);
                 }
             }
         }
-        return new PackedFloatMatrix(k, n, panelWidth, buffer);
+        return new PackedFloatMatrix(k, n, panelWidth, data);
+    }
+
+    /** Floats of packed storage for B[k, n]: whole panels, the last one zero-padded. */
+    public static int packedLength(int k, int n, int panelWidth) {
+        checkShape(k, n, panelWidth);
+        return Math.multiplyExact((n + panelWidth - 1) / panelWidth * panelWidth, k);
     }
 
     private static void checkShape(int k, int n, int panelWidth) {

@@ -108,6 +108,20 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void sgemmPlain(float[] a, int aOff, int lda, int m, int k, float[] b, int bOff, int ldb, int n, float[] c,
+            int cOff, int ldc) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float sum = 0f;
+                for (int kk = 0; kk < k; kk++) {
+                    sum += a[aOff + i * lda + kk] * b[bOff + kk * ldb + j];
+                }
+                c[cOff + i * ldc + j] = sum;
+            }
+        }
+    }
+
+    @Override
     public void int8(byte[] aU8, int aOff, int lda, int m, PackedInt8Matrix b, int panelFrom, int panelTo,
             int[] c, int cOff, int ldc) {
         int w = b.panelWidth();

@@ -44,7 +44,41 @@ final class SimdSoftmax {
         for (int i = full; i < n; i++) {
             max = Math.max(max, x[xOff + i]);
         }
-        float negativeMax = -max;
+        normalized(x, xOff, -max, y, yOff, n);
+    }
+
+    /**
+     * {@link io.tare.kernels.Kernels#scaledMaskedSoftmax}: the scaled, masked row formed in y with its
+     * maximum taken in the same pass, then {@link #normalized} in place: three passes over the row
+     * where a formed copy and {@link #row} took five. Each lane rounds the division (or product) and
+     * the addition as the scalar loop does.
+     */
+    static void scaledMaskedRow(float[] x, int xOff, float c, boolean divide, float[] mask, int maskOff, float[] y,
+            int yOff, int n) {
+        int full = n - n % L;
+        FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (int i = 0; i < full; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+            v = divide ? v.div(c) : v.mul(c);
+            if (mask != null) {
+                v = v.add(FloatVector.fromArray(S, mask, maskOff + i));
+            }
+            v.intoArray(y, yOff + i);
+            vmax = vmax.max(v);
+        }
+        float max = vmax.reduceLanes(VectorOperators.MAX);
+        for (int i = full; i < n; i++) {
+            float t = divide ? x[xOff + i] / c : x[xOff + i] * c;
+            t = mask == null ? t : t + mask[maskOff + i];
+            y[yOff + i] = t;
+            max = Math.max(max, t);
+        }
+        normalized(y, yOff, -max, y, yOff, n);
+    }
+
+    /** The exponentials of x - max into y, summed in the reference's 8 lanes, then scaled by 1 / sum. */
+    private static void normalized(float[] x, int xOff, float negativeMax, float[] y, int yOff, int n) {
+        int full = n - n % L;
         FloatVector acc = FloatVector.zero(S);
         for (int i = 0; i < full; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i).add(negativeMax).max(LOWER);

@@ -62,6 +62,41 @@ class GemmParityTest {
         }
     }
 
+    /**
+     * B read where it lies, with a row stride wider than its columns and its last element the last
+     * of its array (a tile reading a whole column group past n would fail), gives the bits of the
+     * same tier's product over B packed, which the test above checks against the reference.
+     */
+    @ParameterizedTest
+    @MethodSource("tiers")
+    void sgemmPlainGivesThePackedProductsBits(Kernels tier) {
+        Random rnd = new Random(31);
+        for (int[] s : SHAPES) {
+            int m = s[0], k = s[1], n = s[2];
+            int lda = k + 2;
+            int ldb = n + 3;
+            int bOff = 5;
+            float[] a = gaussian(rnd, m * lda);
+            float[] b = gaussian(rnd, bOff + (k - 1) * ldb + n);
+            float[] dense = new float[k * n];
+            for (int kk = 0; kk < k; kk++) {
+                System.arraycopy(b, bOff + kk * ldb, dense, kk * n, n);
+            }
+            PackedFloatMatrix packed = PackedFloatMatrix.pack(dense, 0, k, n, false, tier.floatPanelWidth());
+            float[] expected = new float[m * n];
+            tier.sgemm(a, 1, lda, m, packed, 0, packed.panels(), expected, 0, n);
+            float[] c = new float[m * (n + 1)];
+            tier.sgemmPlain(a, 1, lda, m, k, b, bOff, ldb, n, c, 0, n + 1);
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    assertEquals(Float.floatToRawIntBits(expected[i * n + j]), Float.floatToRawIntBits(c[i * (n + 1) + j]),
+                            tier.tier() + " " + m + "x" + k + "x" + n + " at " + i + "," + j);
+                }
+                assertEquals(0f, c[i * (n + 1) + n], "column past n written");
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("tiers")
     void int8ExactForEveryTypePairAndZeroPoint(Kernels tier) {

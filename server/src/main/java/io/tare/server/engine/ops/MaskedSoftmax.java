@@ -61,8 +61,7 @@ public final class MaskedSoftmax {
         Tensor x = ctx.input(0);
         Tensor mask = ctx.input(1);
         Tensor y = ctx.output(0, DataType.FLOAT, shape(x, mask));
-        int n = y.shape()[y.rank() - 1];
-        compute(kernels, x, mask, y, divide, multiply, c, ctx.floatScratch(0, n), ctx.floatScratch(1, n));
+        compute(kernels, x, mask, y, divide, multiply, c);
     }
 
     /** The output's shape: the Add's broadcast, usually the mask ([B, 1, 1, S]) stretched to the scores ([B, H, S, S]). */
@@ -77,12 +76,8 @@ public final class MaskedSoftmax {
         return shape;
     }
 
-    /**
-     * {@code y = softmax(x / c + mask)} over the last axis; y has {@link #shape}; {@code row} and
-     * {@code maskRow}: scratch of a row each (see {@link #row}).
-     */
-    static void compute(Kernels kernels, Tensor x, Tensor mask, Tensor y, boolean divide, boolean multiply, float c,
-            float[] row, float[] maskRow) {
+    /** {@code y = softmax(x / c + mask)} over the last axis; y has {@link #shape}. */
+    static void compute(Kernels kernels, Tensor x, Tensor mask, Tensor y, boolean divide, boolean multiply, float c) {
         int[] shape = y.shape();
         int rank = shape.length;
         int n = shape[rank - 1];
@@ -96,7 +91,7 @@ public final class MaskedSoftmax {
         int xo = 0;
         int mo = 0;
         for (int r = 0; r < rows; r++) {
-            row(kernels, in, xo, xs[rank - 1], out, r * n, n, divide, multiply, c, m, mo, ms[rank - 1], row, maskRow);
+            row(kernels, in, xo, xs[rank - 1], out, r * n, n, divide, multiply, c, m, mo, ms[rank - 1]);
             // odometer over the leading axes, moving the operands' offsets by their strides
             for (int d = rank - 2; d >= 0; d--) {
                 index[d]++;
@@ -115,17 +110,13 @@ public final class MaskedSoftmax {
     /**
      * One row: {@code y[o..o+n) = softmax(x[xo..] / c + mask[mo..])}, x's and the mask's elements
      * {@code xStride} and {@code maskStride} apart (0: broadcast); mask may be null; x may be y.
-     * {@code row} and {@code maskRow} are scratch of at least n floats, two distinct arrays: the
-     * scaling and the mask run on copies indexed from 0, since C2 leaves a loop over rows at
-     * different offsets of arrays that might be one array scalar.
+     * Contiguous rows go to the kernels' {@link Kernels#scaledMaskedSoftmax} whole; broadcast ones
+     * are formed in y first.
      */
     static void row(Kernels kernels, float[] x, int xo, int xStride, float[] y, int o, int n, boolean divide,
-            boolean multiply, float c, float[] mask, int mo, int maskStride, float[] row, float[] maskRow) {
-        if (xStride == 1 && mask != null && maskStride == 1) {
-            System.arraycopy(x, xo, row, 0, n);
-            System.arraycopy(mask, mo, maskRow, 0, n);
-            scaledAndMasked(row, n, divide, multiply, c, maskRow);
-            kernels.softmax(row, 0, y, o, n);
+            boolean multiply, float c, float[] mask, int mo, int maskStride) {
+        if (xStride == 1 && (mask == null || maskStride == 1)) {
+            kernels.scaledMaskedSoftmax(x, xo, divide || multiply ? c : 1f, divide, mask, mo, y, o, n);
             return;
         }
         scaled(x, xo, xStride, y, o, n, divide, multiply, c);
@@ -133,27 +124,6 @@ public final class MaskedSoftmax {
             addMask(y, o, mask, mo, maskStride, n);
         }
         kernels.softmax(y, o, y, o, n);
-    }
-
-    /**
-     * {@code t = t / c + mask} (or {@code t * c + mask}) in one pass: each element still rounds
-     * the scaling to float before the addition, as the two nodes did, so the bits are the two
-     * passes'.
-     */
-    private static void scaledAndMasked(float[] t, int n, boolean divide, boolean multiply, float c, float[] mask) {
-        if (divide) {
-            for (int i = 0; i < n; i++) {
-                t[i] = t[i] / c + mask[i];
-            }
-        } else if (multiply) {
-            for (int i = 0; i < n; i++) {
-                t[i] = t[i] * c + mask[i];
-            }
-        } else {
-            for (int i = 0; i < n; i++) {
-                t[i] = t[i] + mask[i];
-            }
-        }
     }
 
     /** Row {@code o} of y = x's row at {@code xo} (stride 1, or 0 when broadcast) divided or multiplied by c. */

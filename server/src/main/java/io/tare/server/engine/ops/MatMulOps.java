@@ -55,8 +55,6 @@ public final class MatMulOps {
         }
     }
 
-    /** Below this many rows a product runs in plain loops: packing B would cost more than it saves. */
-    private static final int PACK_MIN_ROWS = 16;
 
     private static Tensor matmul(OpContext ctx, io.tare.kernels.gemm.Gemm gemm) {
         Tensor a = ctx.input(0);
@@ -98,12 +96,11 @@ public final class MatMulOps {
         float[] x = a.floats();
         float[] w = b.floats();
         float[] out = y.floats();
-        if (m >= PACK_MIN_ROWS && k > 0 && n > 0) {
-            // both operands computed at run time (attention): pack each B block once per call, then
-            // the kernels' SGEMM in ONNX Runtime's rounding; a B shared by several batch entries is
-            // packed once per entry
+        if (k > 0 && n > 0) {
+            // both operands computed at run time (attention): the kernels' SGEMM over B where it lies,
+            // in ONNX Runtime's rounding
             Broadcasting.forEach(batch, sa, sb, none, (o, i, j, unused) -> RunTimeProduct.multiply(gemm, x, i * m * k,
-                    k, m, k, w, j * k * n, gemm.packFloat(w, j * k * n, k, n, false), out, o * m * n, n));
+                    k, m, k, w, j * k * n, n, n, out, o * m * n, n));
             return y;
         }
         Broadcasting.forEach(batch, sa, sb, none, (o, i, j, unused) ->

@@ -1,7 +1,6 @@
 package io.tare.server.engine.ops;
 
 import io.tare.kernels.gemm.Gemm;
-import io.tare.kernels.gemm.PackedFloatMatrix;
 import io.tare.server.engine.DataType;
 import io.tare.server.engine.EngineException;
 import io.tare.server.engine.Tensor;
@@ -16,9 +15,10 @@ import java.util.Arrays;
  * result is written straight into [B, S, H, D].
  *
  * <p>Per batch entry, A is handed to the kernels in place when its rows are contiguous (row stride
- * {@code lda}); B is packed into a reused block, from where it lies when its rows or columns are
- * contiguous (else gathered first); C is written with its row stride. Each element is the same k-order fused multiply-add chain as the MatMul alone
- * ({@link RunTimeProduct}), so the bits are the unfused graph's. Batch axes broadcast as MatMul's do.
+ * {@code lda}); so is B when its rows are contiguous (else it is gathered into a reused block); C is
+ * written with its row stride. Each element is the same k-order fused multiply-add chain as the
+ * MatMul alone ({@link RunTimeProduct}), so the bits are the unfused graph's. Batch axes broadcast as
+ * MatMul's do.
  */
 public final class PermutedMatMul {
     public static final String DOMAIN = "tare";
@@ -150,12 +150,12 @@ public final class PermutedMatMul {
         }
     }
 
-    /** Floats of B scratch an entry needs: B, and B^T beside it when B's columns are contiguous. */
+    /** Floats of B scratch an entry needs: B gathered, unless its rows are contiguous. */
     static int bScratch(Geometry g) {
-        return g.b().colStride() != 1 && g.b().rowStride() == 1 ? 2 * g.k() * g.n() : g.k() * g.n();
+        return g.b().colStride() == 1 ? 0 : g.k() * g.n();
     }
 
-    /** The whole product {@code out = a x b} as laid out by {@code g}; scratch slots 0 to 3. */
+    /** The whole product {@code out = a x b} as laid out by {@code g}; scratch slots 0 to 2. */
     static void multiply(OpContext ctx, Gemm gemm, Geometry g, float[] x, float[] w, float[] out) {
         int m = g.m();
         int k = g.k();
@@ -170,14 +170,13 @@ public final class PermutedMatMul {
         float[] aBlock = ctx.floatScratch(0, g.a().colStride() == 1 ? 0 : m * k);
         float[] bBlock = ctx.floatScratch(1, bScratch(g));
         float[] cBlock = ctx.floatScratch(2, g.cColStride() == 1 ? 0 : m * n);
-        float[] packBlock = ctx.floatScratch(3, gemm.packedFloatLength(k, n));
         int[] index = new int[batch.length];
         int count = g.entries();
         int ao = 0;
         int bo = 0;
         int co = 0;
         for (int e = 0; e < count; e++) {
-            entry(gemm, g, x, ao, w, bo, aBlock, bBlock, packBlock, out, co, g.ldc(), g.cColStride(), cBlock);
+            entry(gemm, g, x, ao, w, bo, aBlock, bBlock, out, co, g.ldc(), g.cColStride(), cBlock);
             // odometer over the batch axes
             for (int d = batch.length - 1; d >= 0; d--) {
                 index[d]++;
@@ -199,11 +198,10 @@ public final class PermutedMatMul {
      * One batch entry, A at {@code ao} in {@code x} and B at {@code bo} in {@code w} as the views
      * say, C at {@code co} with strides {@code ldc} and {@code cColStride}. A is read in place when
      * its rows are contiguous, else gathered into {@code aBlock} [m * k]; {@code bBlock} holds
-     * {@link #bScratch} floats; B is packed into {@code packBlock} ({@link Gemm#packedFloatLength}
-     * floats); {@code cBlock} [m * n] when C's rows are not contiguous.
+     * {@link #bScratch} floats; {@code cBlock} [m * n] when C's rows are not contiguous.
      */
     static void entry(Gemm gemm, Geometry g, float[] x, int ao, float[] w, int bo, float[] aBlock, float[] bBlock,
-            float[] packBlock, float[] out, int co, int ldc, int cColStride, float[] cBlock) {
+            float[] out, int co, int ldc, int cColStride, float[] cBlock) {
         int m = g.m();
         int k = g.k();
         int n = g.n();
@@ -219,46 +217,32 @@ public final class PermutedMatMul {
         if (k == 0) { // an empty sum: zeros
             fill(out, co, ldc, cColStride, m, n);
         } else {
-            product(gemm, aSrc, aOff, lda, m, k, n, w, bo, g.b().rowStride(), g.b().colStride(), bBlock, packBlock,
-                    out, co, ldc, cColStride, cBlock);
+            product(gemm, aSrc, aOff, lda, m, k, n, w, bo, g.b().rowStride(), g.b().colStride(), bBlock, out, co,
+                    ldc, cColStride, cBlock);
         }
     }
 
     /**
-     * One batch entry: B packed into {@code packBlock}, C written in place when its rows are
-     * contiguous. B is packed straight from where it lies when its rows or its columns are
-     * contiguous (attention's V, and K read as K^T, whose B^T rows are K's rows) and every row of
-     * the product runs in the kernels; otherwise, and when some rows run outside the kernels and
-     * need B as a plain [k, n] block ({@link RunTimeProduct}), B is gathered into {@code bBlock}
-     * first (as B^T rows with whole-row copies when its columns are contiguous, then transposed).
-     * Packing into the reused block instead of a fresh matrix per head removed an allocation of
-     * 32 KiB per head and product at MiniLM's 128 tokens.
+     * One batch entry, C written in place when its rows are contiguous. B is read where it lies when
+     * its rows are contiguous (attention's V); otherwise (K read as K^T) it is gathered into
+     * {@code bBlock} as a plain [k, n] block first. Nothing is packed: each B serves one product, and
+     * packing attention's K^T and V panel by panel cost more than the products gained from it.
      */
     private static void product(Gemm gemm, float[] a, int aOff, int lda, int m, int k, int n, float[] w, int bOff,
-            int bRowStride, int bColStride, float[] bBlock, float[] packBlock, float[] out, int cOff, int ldc,
-            int cColStride, float[] cBlock) {
-        PackedFloatMatrix packed;
-        int bPlain = 0;
-        boolean plainNeeded = RunTimeProduct.hasUntiledRows(m);
-        if (!plainNeeded && bColStride == 1) {
-            packed = gemm.packFloatInto(w, bOff, bRowStride, k, n, false, packBlock);
-        } else if (!plainNeeded && bRowStride == 1) {
-            packed = gemm.packFloatInto(w, bOff, bColStride, k, n, true, packBlock);
-        } else if (bColStride != 1 && bRowStride == 1) {
-            gather(w, bOff, bColStride, 1, n, k, bBlock); // B^T [n, k]
-            packed = gemm.packFloatInto(bBlock, 0, k, k, n, true, packBlock);
-            if (plainNeeded) {
-                bPlain = k * n;
-                FloatMatrix.transpose(bBlock, 0, n, k, bBlock, bPlain);
-            }
-        } else {
+            int bRowStride, int bColStride, float[] bBlock, float[] out, int cOff, int ldc, int cColStride,
+            float[] cBlock) {
+        float[] b = w;
+        int ldb = bRowStride;
+        if (bColStride != 1) {
             gather(w, bOff, bRowStride, bColStride, k, n, bBlock);
-            packed = gemm.packFloatInto(bBlock, 0, n, k, n, false, packBlock);
+            b = bBlock;
+            bOff = 0;
+            ldb = n;
         }
         if (cColStride == 1) {
-            RunTimeProduct.multiply(gemm, a, aOff, lda, m, k, bBlock, bPlain, packed, out, cOff, ldc);
+            RunTimeProduct.multiply(gemm, a, aOff, lda, m, k, b, bOff, ldb, n, out, cOff, ldc);
         } else {
-            RunTimeProduct.multiply(gemm, a, aOff, lda, m, k, bBlock, bPlain, packed, cBlock, 0, n);
+            RunTimeProduct.multiply(gemm, a, aOff, lda, m, k, b, bOff, ldb, n, cBlock, 0, n);
             scatter(cBlock, m, n, out, cOff, ldc, cColStride);
         }
     }

@@ -1,15 +1,13 @@
 package io.tare.server.engine.ops;
 
-import io.tare.kernels.gemm.Epilogue;
 import io.tare.kernels.gemm.Gemm;
-import io.tare.kernels.gemm.PackedFloatMatrix;
 
 /**
  * One FP32 product of two run-time operands (attention's QK^T and probabilities times V), rounded
  * as ONNX Runtime's SGEMM: every element accumulated in k order with one fused multiply-add per
  * step. The kernels' 6- and 4-row tiles do that; their 1-row tile does not (see {@link SgemmRows}),
- * and the kernels' {@link Gemm#sgemm} cuts A into {@link Gemm#ROW_BLOCK}-row blocks, each tiled on
- * its own. So rows go to the kernels one block at a time, and each block's last rows that would
+ * and the kernels' {@link Gemm#sgemmPlain} cuts A into {@link Gemm#ROW_BLOCK}-row blocks, each tiled
+ * on its own. So rows go to the kernels one block at a time, and each block's last rows that would
  * reach the 1-row tile run in {@link FloatMatrix#multiply} instead (none for blocks of 64 rows).
  * Stateless.
  */
@@ -17,29 +15,21 @@ final class RunTimeProduct {
     private RunTimeProduct() {
     }
 
-    /** Whether some rows of an {@code m}-row product run outside the kernels (and so need B as [k, n]). */
-    static boolean hasUntiledRows(int m) {
-        return m % Gemm.ROW_BLOCK != 0 && SgemmRows.untiled(m % Gemm.ROW_BLOCK) != 0
-                || m >= Gemm.ROW_BLOCK && SgemmRows.untiled(Gemm.ROW_BLOCK) != 0;
-    }
-
     /**
-     * {@code C[m, n] = A[m, k] x B[k, n]}: A row-major with row stride {@code lda}, B row-major
-     * contiguous at {@code bOff} (row stride n; read only when {@link #hasUntiledRows}) and also packed as
-     * {@code packed}, C with row stride
-     * {@code ldc}.
+     * {@code C[m, n] = A[m, k] x B[k, n]}: A row-major with row stride {@code lda}, B row-major with
+     * row stride {@code ldb} read where it lies (no packing: each B is used once, by every row),
+     * C with row stride {@code ldc}.
      */
-    static void multiply(Gemm gemm, float[] a, int aOff, int lda, int m, int k, float[] b, int bOff,
-            PackedFloatMatrix packed, float[] c, int cOff, int ldc) {
-        int n = packed.n();
+    static void multiply(Gemm gemm, float[] a, int aOff, int lda, int m, int k, float[] b, int bOff, int ldb, int n,
+            float[] c, int cOff, int ldc) {
         for (int i0 = 0; i0 < m; i0 += Gemm.ROW_BLOCK) {
             int rows = Math.min(Gemm.ROW_BLOCK, m - i0);
             int tiled = rows - SgemmRows.untiled(rows);
             if (tiled > 0) {
-                gemm.sgemm(a, aOff + i0 * lda, lda, tiled, packed, c, cOff + i0 * ldc, ldc, Epilogue.NONE);
+                gemm.sgemmPlain(a, aOff + i0 * lda, lda, tiled, k, b, bOff, ldb, n, c, cOff + i0 * ldc, ldc);
             }
             if (tiled < rows) {
-                FloatMatrix.multiply(a, aOff + (i0 + tiled) * lda, lda, b, bOff, n, c, cOff + (i0 + tiled) * ldc, ldc,
+                FloatMatrix.multiply(a, aOff + (i0 + tiled) * lda, lda, b, bOff, ldb, c, cOff + (i0 + tiled) * ldc, ldc,
                         rows - tiled, k, n, false);
             }
         }

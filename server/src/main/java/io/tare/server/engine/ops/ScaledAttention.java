@@ -35,10 +35,6 @@ public final class ScaledAttention {
 
     /** Float scratch slot of one head's scores; slots 0 to 2 are the products'. */
     private static final int SCORES_SCRATCH = 3;
-    /** Float scratch slots of the softmax's row copies (see {@link MaskedSoftmax#row}). */
-    private static final int ROW_SCRATCH = 4;
-    /** Float scratch slot of the packed B of either product. */
-    private static final int PACK_SCRATCH = 6;
 
     private ScaledAttention() {
     }
@@ -96,11 +92,7 @@ public final class ScaledAttention {
         float[] aBlock = ctx.floatScratch(0, first.a().colStride() == 1 ? 0 : m * first.k());
         float[] bBlock = ctx.floatScratch(1, Math.max(PermutedMatMul.bScratch(first), PermutedMatMul.bScratch(second)));
         float[] cBlock = ctx.floatScratch(2, second.cColStride() == 1 ? 0 : m * second.n());
-        float[] packBlock = ctx.floatScratch(PACK_SCRATCH, Math.max(gemm.packedFloatLength(first.k(), n),
-                gemm.packedFloatLength(second.k(), second.n())));
         float[] s = ctx.floatScratch(SCORES_SCRATCH, m * n);
-        float[] row = ctx.floatScratch(ROW_SCRATCH, n);
-        float[] maskRow = ctx.floatScratch(ROW_SCRATCH + 1, n);
         int[] index = new int[batch.length];
         int count = first.entries();
         int qo = 0;
@@ -109,13 +101,13 @@ public final class ScaledAttention {
         int co = 0;
         int mo = 0;
         for (int e = 0; e < count; e++) {
-            PermutedMatMul.entry(gemm, first, q, qo, k, ko, aBlock, bBlock, packBlock, s, 0, n, 1, null);
+            PermutedMatMul.entry(gemm, first, q, qo, k, ko, aBlock, bBlock, s, 0, n, 1, null);
             for (int r = 0; r < m; r++) {
                 MaskedSoftmax.row(kernels, s, r * n, 1, s, r * n, n, set.divide, set.multiply, set.c, maskData,
-                        mo + r * ms[rank - 2], ms[rank - 1], row, maskRow);
+                        mo + r * ms[rank - 2], ms[rank - 1]);
             }
-            PermutedMatMul.entry(gemm, second, s, 0, v, vo, null, bBlock, packBlock, out, co, second.ldc(),
-                    second.cColStride(), cBlock);
+            PermutedMatMul.entry(gemm, second, s, 0, v, vo, null, bBlock, out, co, second.ldc(), second.cColStride(),
+                    cBlock);
             // odometer over the batch axes (the same for both products)
             for (int d = batch.length - 1; d >= 0; d--) {
                 index[d]++;
@@ -143,9 +135,7 @@ public final class ScaledAttention {
         Tensor scores = Tensor.allocate(DataType.FLOAT, first.outShape());
         PermutedMatMul.multiply(ctx, gemm, first, q.floats(), k.floats(), scores.floats());
         Tensor p = Tensor.allocate(DataType.FLOAT, MaskedSoftmax.shape(scores, mask));
-        int n = p.shape()[p.rank() - 1];
-        MaskedSoftmax.compute(kernels, scores, mask, p, set.divide, set.multiply, set.c,
-                ctx.floatScratch(ROW_SCRATCH, n), ctx.floatScratch(ROW_SCRATCH + 1, n));
+        MaskedSoftmax.compute(kernels, scores, mask, p, set.divide, set.multiply, set.c);
         PermutedMatMul.multiply(ctx, gemm, second, p.floats(), v.floats(), y.floats());
     }
 }

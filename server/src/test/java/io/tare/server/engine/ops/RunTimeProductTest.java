@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 /**
  * {@link RunTimeProduct}: every element is ONNX Runtime's k-order chain of fused multiply-adds,
  * also for row counts where the kernels' 64-row blocks would leave rows to their 1-row tile
- * (attention over more than 64 tokens), with row strides and offsets as the permuted MatMul uses.
+ * (attention over more than 64 tokens), with row strides and offsets as the permuted MatMul uses
+ * (B read where it lies, as attention's V is).
  */
 class RunTimeProductTest {
 
@@ -24,8 +25,9 @@ class RunTimeProductTest {
                 int n = kn[1];
                 int lda = k + 3;
                 int ldc = n + 5;
+                int ldb = n + 2;
                 float[] a = new float[2 + m * lda];
-                float[] b = new float[k * n];
+                float[] b = new float[3 + k * ldb];
                 for (int i = 0; i < a.length; i++) {
                     a[i] = (float) rnd.nextGaussian();
                 }
@@ -33,12 +35,12 @@ class RunTimeProductTest {
                     b[i] = (float) rnd.nextGaussian();
                 }
                 float[] c = new float[1 + m * ldc];
-                RunTimeProduct.multiply(gemm, a, 2, lda, m, k, b, 0, gemm.packFloat(b, 0, k, n, false), c, 1, ldc);
+                RunTimeProduct.multiply(gemm, a, 2, lda, m, k, b, 3, ldb, n, c, 1, ldc);
                 for (int i = 0; i < m; i++) {
                     for (int j = 0; j < n; j++) {
                         float want = 0f;
                         for (int p = 0; p < k; p++) {
-                            want = Math.fma(a[2 + i * lda + p], b[p * n + j], want);
+                            want = Math.fma(a[2 + i * lda + p], b[3 + p * ldb + j], want);
                         }
                         assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(c[1 + i * ldc + j]),
                                 "m=" + m + " k=" + k + " n=" + n + " at (" + i + ", " + j + ")");
