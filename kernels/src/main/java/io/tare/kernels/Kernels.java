@@ -36,17 +36,18 @@ public interface Kernels {
 
     /**
      * {@code m} rows of {@code n} values to UINT8, row {@code r} ({@code x} from {@code xOff + r * ldx})
-     * with {@code scales[r]} and {@code zeroPoints[r]} into {@code q} from {@code qOff + r * ldq}, exactly
-     * as {@link #quantize} row by row; with {@code rowSums} non-null also each stored row's
-     * {@link #sumUnsigned} into {@code rowSums[r]}. One call for a GEMM's whole input (the native tier
-     * makes one downcall instead of one per row); this default is that loop.
+     * with {@code scales[p + r]} and {@code zeroPoints[p + r]} ({@code p = paramOff}) into {@code q}
+     * from {@code qOff + r * ldq}, exactly as {@link #quantize} row by row; with {@code rowSums}
+     * non-null also each stored row's {@link #sumUnsigned} into {@code rowSums[p + r]}. One call for
+     * many rows (the native tier makes one downcall instead of one per row); this default is that loop.
      */
-    default void quantizeRows(float[] x, int xOff, int ldx, int m, int n, float[] scales, int[] zeroPoints, byte[] q,
-            int qOff, int ldq, int[] rowSums) {
+    default void quantizeRows(float[] x, int xOff, int ldx, int m, int n, float[] scales, int[] zeroPoints,
+            int paramOff, byte[] q, int qOff, int ldq, int[] rowSums) {
         for (int r = 0; r < m; r++) {
-            quantize(x, xOff + r * ldx, q, qOff + r * ldq, n, scales[r], zeroPoints[r], DType.UINT8);
+            quantize(x, xOff + r * ldx, q, qOff + r * ldq, n, scales[paramOff + r], zeroPoints[paramOff + r],
+                    DType.UINT8);
             if (rowSums != null) {
-                rowSums[r] = sumUnsigned(q, qOff + r * ldq, n);
+                rowSums[paramOff + r] = sumUnsigned(q, qOff + r * ldq, n);
             }
         }
     }

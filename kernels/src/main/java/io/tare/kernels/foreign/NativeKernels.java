@@ -112,10 +112,10 @@ public final class NativeKernels implements Kernels {
 
     /** {@code tare_quantize_rows}: one downcall for all rows, their byte sums included. */
     @Override
-    public void quantizeRows(float[] x, int xOff, int ldx, int m, int n, float[] scales, int[] zeroPoints, byte[] q,
-            int qOff, int ldq, int[] rowSums) {
+    public void quantizeRows(float[] x, int xOff, int ldx, int m, int n, float[] scales, int[] zeroPoints,
+            int paramOff, byte[] q, int qOff, int ldq, int[] rowSums) {
         if (n < 8 || m < 1) {
-            Kernels.super.quantizeRows(x, xOff, ldx, m, n, scales, zeroPoints, q, qOff, ldq, rowSums);
+            Kernels.super.quantizeRows(x, xOff, ldx, m, n, scales, zeroPoints, paramOff, q, qOff, ldq, rowSums);
             return;
         }
         if (ldx < n || ldq < n) {
@@ -123,16 +123,18 @@ public final class NativeKernels implements Kernels {
         }
         java.util.Objects.checkFromIndexSize(xOff, (long) (m - 1) * ldx + n, x.length);
         java.util.Objects.checkFromIndexSize(qOff, (long) (m - 1) * ldq + n, q.length);
-        java.util.Objects.checkFromIndexSize(0, m, scales.length);
-        java.util.Objects.checkFromIndexSize(0, m, zeroPoints.length);
+        java.util.Objects.checkFromIndexSize(paramOff, m, scales.length);
+        java.util.Objects.checkFromIndexSize(paramOff, m, zeroPoints.length);
         MemorySegment sums = MemorySegment.NULL;
         if (rowSums != null) {
-            java.util.Objects.checkFromIndexSize(0, m, rowSums.length);
-            sums = MemorySegment.ofArray(rowSums);
+            java.util.Objects.checkFromIndexSize(paramOff, m, rowSums.length);
+            sums = MemorySegment.ofArray(rowSums).asSlice(4L * paramOff);
         }
         try {
-            QUANTIZE_ROWS.invokeExact(MemorySegment.ofArray(x).asSlice(4L * xOff), ldx, m, n, MemorySegment.ofArray(scales),
-                    MemorySegment.ofArray(zeroPoints), MemorySegment.ofArray(q).asSlice(qOff), ldq, sums);
+            QUANTIZE_ROWS.invokeExact(MemorySegment.ofArray(x).asSlice(4L * xOff), ldx, m, n,
+                    MemorySegment.ofArray(scales).asSlice(4L * paramOff),
+                    MemorySegment.ofArray(zeroPoints).asSlice(4L * paramOff), MemorySegment.ofArray(q).asSlice(qOff),
+                    ldq, sums);
         } catch (Throwable t) {
             throw new IllegalStateException("native row quantize failed", t);
         }

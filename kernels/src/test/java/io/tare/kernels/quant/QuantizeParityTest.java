@@ -78,29 +78,72 @@ class QuantizeParityTest {
                 float[] x = mixedValues(rnd, 2 + m * ldx, 7);
                 x[2 + (m - 1) * ldx + n - 1] = Float.NaN;
                 x[2] = Float.POSITIVE_INFINITY;
-                float[] scales = new float[m + 1];
-                int[] zps = new int[m + 1];
+                // parameters and sums from index 3: the rows of a later block of a GEMM input
+                float[] scales = new float[m + 4];
+                int[] zps = new int[m + 4];
                 for (int r = 0; r < m; r++) {
-                    scales[r] = new float[] {1f, 0.37f, 3f, 1e-3f}[r % 4];
-                    zps[r] = new int[] {0, 128, 255, 17}[r % 4];
+                    scales[3 + r] = new float[] {1f, 0.37f, 3f, 1e-3f}[r % 4];
+                    zps[3 + r] = new int[] {0, 128, 255, 17}[r % 4];
                 }
                 byte[] want = new byte[1 + m * ldq];
                 java.util.Arrays.fill(want, (byte) 0x5A);
                 byte[] got = want.clone();
-                int[] wantSums = new int[m + 2];
+                int[] wantSums = new int[m + 5];
                 for (int r = 0; r < m; r++) {
-                    ref.quantize(x, 2 + r * ldx, want, 1 + r * ldq, n, scales[r], zps[r], DType.UINT8);
-                    wantSums[r] = ref.sumUnsigned(want, 1 + r * ldq, n);
+                    ref.quantize(x, 2 + r * ldx, want, 1 + r * ldq, n, scales[3 + r], zps[3 + r], DType.UINT8);
+                    wantSums[3 + r] = ref.sumUnsigned(want, 1 + r * ldq, n);
                 }
-                int[] gotSums = new int[m + 2];
-                tier.quantizeRows(x, 2, ldx, m, n, scales, zps, got, 1, ldq, gotSums);
+                int[] gotSums = new int[m + 5];
+                tier.quantizeRows(x, 2, ldx, m, n, scales, zps, 3, got, 1, ldq, gotSums);
                 String where = tier.tier() + " n=" + n + " m=" + m;
                 assertArrayEquals(want, got, where);
                 assertArrayEquals(wantSums, gotSums, where);
                 byte[] again = new byte[want.length];
                 java.util.Arrays.fill(again, (byte) 0x5A);
-                tier.quantizeRows(x, 2, ldx, m, n, scales, zps, again, 1, ldq, null);
+                tier.quantizeRows(x, 2, ldx, m, n, scales, zps, 3, again, 1, ldq, null);
                 assertArrayEquals(want, again, where + " without sums");
+            }
+        }
+    }
+
+    /**
+     * The per-row quantizer works in blocks of rows ({@link ActivationQuantizer#PASS_BYTES}); over
+     * several blocks and a partial last one, from a strided input, every row's parameters, bytes and
+     * byte sum are those of the row quantized on its own by the scalar reference.
+     */
+    @ParameterizedTest
+    @MethodSource("tiers")
+    void perRowQuantizationInBlocksMatchesRowByRowScalar(Kernels tier) {
+        Random rnd = new Random(41);
+        ScalarKernels ref = new ScalarKernels();
+        int k = 384;
+        int m = 3 * (ActivationQuantizer.PASS_BYTES / (4 * k)) + 5;
+        int ldx = k + 5;
+        float[] x = new float[3 + m * ldx];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rnd.nextGaussian() * (1 + i % 7) + (i % 3 == 0 ? 2f : -1f);
+        }
+        for (boolean symmetric : new boolean[] {false, true}) {
+            QuantizedRows rows = new QuantizedRows(m, k);
+            ActivationQuantizer quantizer = new ActivationQuantizer(tier);
+            if (symmetric) {
+                quantizer.perRowSymmetric(x, 3, ldx, m, rows);
+            } else {
+                quantizer.perRow(x, 3, ldx, m, rows);
+            }
+            float[] mm = new float[2];
+            byte[] want = new byte[k];
+            for (int r = 0; r < m; r++) {
+                ref.minMax(x, 3 + r * ldx, k, mm);
+                float scale = symmetric ? DynamicRange.symmetricScale(mm[0], mm[1]) : DynamicRange.scale(mm[0], mm[1]);
+                int zeroPoint = symmetric ? 128 : DynamicRange.zeroPoint(mm[0], scale);
+                ref.quantize(x, 3 + r * ldx, want, 0, k, scale, zeroPoint, DType.UINT8);
+                String where = tier.tier() + (symmetric ? " symmetric" : "") + " row " + r;
+                assertEquals(scale, rows.scale(r), where);
+                assertEquals(zeroPoint, rows.zeroPoint(r), where);
+                assertArrayEquals(want, java.util.Arrays.copyOfRange(rows.data(), r * rows.stride(), r * rows.stride() + k),
+                        where);
+                assertEquals(ref.sumUnsigned(want, 0, k), rows.rowSum(r), where);
             }
         }
     }
