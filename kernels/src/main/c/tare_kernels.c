@@ -1130,6 +1130,26 @@ __attribute__((target("avx2"), always_inline)) static inline __m256 dequantize8(
  * division, not a multiplication by 1 / sy), so the bytes are identical; NaN rounds to 0 as in
  * ScalarKernels.quantizeOne. The tail goes through the same code from a zero-padded copy.
  */
+__attribute__((target("avx2"), always_inline)) static inline void add_quantized8(const uint8_t *a, int a_signed,
+        __m256i vza, __m256 vsa, const uint8_t *b, int b_signed, __m256i vzb, __m256 vsb, int relu, __m256 vsy,
+        __m256 vzy, __m256 lo, __m256 hi, uint8_t *y) {
+    __m256 v = _mm256_add_ps(dequantize8(a, a_signed, vza, vsa), dequantize8(b, b_signed, vzb, vsb));
+    if (relu) {
+        v = _mm256_max_ps(_mm256_setzero_ps(), v); /* NaN stays NaN, as Math.max */
+    }
+    v = _mm256_div_ps(v, vsy);
+    __m256 r = _mm256_and_ps(_mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC),
+            _mm256_cmp_ps(v, v, _CMP_ORD_Q)); /* NaN -> 0 */
+    r = _mm256_max_ps(lo, _mm256_min_ps(hi, _mm256_add_ps(r, vzy)));
+    __m256i q = _mm256_and_si256(_mm256_cvttps_epi32(r), _mm256_set1_epi32(0xFF));
+    __m128i w = _mm_packus_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+    _mm_storel_epi64((__m128i *) y, _mm_packus_epi16(w, w));
+}
+
+/*
+ * Whole steps of 8 in the loop; the tail once, from zero-padded copies. (Tail handling inside the
+ * loop, per step, ran it at half this speed: ~0.9 ns per element against ~0.45 on Zen 3.)
+ */
 __attribute__((target("avx2"))) void tare_add_quantized(const uint8_t *a, int a_signed, float sa, int za,
         const uint8_t *b, int b_signed, float sb, int zb, int relu, float sy, int zy, int qmin, int qmax, int n,
         uint8_t *y) {
@@ -1137,36 +1157,16 @@ __attribute__((target("avx2"))) void tare_add_quantized(const uint8_t *a, int a_
     const __m256i vza = _mm256_set1_epi32(za), vzb = _mm256_set1_epi32(zb);
     const __m256 vzy = _mm256_set1_ps((float) zy);
     const __m256 lo = _mm256_set1_ps((float) qmin), hi = _mm256_set1_ps((float) qmax);
-    const __m256 zero = _mm256_setzero_ps();
-    const __m256i low_bytes = _mm256_set1_epi32(0xFF);
-    for (int i = 0; i < n; i += 8) {
-        uint8_t ta[8] = {0}, tb[8] = {0};
-        const uint8_t *pa = a + i, *pb = b + i;
-        int len = n - i < 8 ? n - i : 8;
-        if (len < 8) {
-            memcpy(ta, pa, len);
-            memcpy(tb, pb, len);
-            pa = ta;
-            pb = tb;
-        }
-        __m256 v = _mm256_add_ps(dequantize8(pa, a_signed, vza, vsa), dequantize8(pb, b_signed, vzb, vsb));
-        if (relu) {
-            v = _mm256_max_ps(zero, v); /* NaN stays NaN, as Math.max */
-        }
-        v = _mm256_div_ps(v, vsy);
-        __m256 r = _mm256_and_ps(_mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC),
-                _mm256_cmp_ps(v, v, _CMP_ORD_Q)); /* NaN -> 0 */
-        r = _mm256_max_ps(lo, _mm256_min_ps(hi, _mm256_add_ps(r, vzy)));
-        __m256i q = _mm256_and_si256(_mm256_cvttps_epi32(r), low_bytes);
-        __m128i w = _mm_packus_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
-        w = _mm_packus_epi16(w, w);
-        if (len == 8) {
-            _mm_storel_epi64((__m128i *) (y + i), w);
-        } else {
-            uint8_t out[16];
-            _mm_storeu_si128((__m128i *) out, w);
-            memcpy(y + i, out, len);
-        }
+    int full = n - n % 8;
+    for (int i = 0; i < full; i += 8) {
+        add_quantized8(a + i, a_signed, vza, vsa, b + i, b_signed, vzb, vsb, relu, vsy, vzy, lo, hi, y + i);
+    }
+    if (full < n) {
+        uint8_t ta[8] = {0}, tb[8] = {0}, ty[8];
+        memcpy(ta, a + full, n - full);
+        memcpy(tb, b + full, n - full);
+        add_quantized8(ta, a_signed, vza, vsa, tb, b_signed, vzb, vsb, relu, vsy, vzy, lo, hi, ty);
+        memcpy(y + full, ty, n - full);
     }
 }
 
