@@ -8,10 +8,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 
 /**
- * FP32 register tiles over one panel of {@code 2 * lanes} columns: C[rows, 0..valid) = A[rows, 0..k) x
- * panel, the panel's row kk at {@code pb + kk * ldb}: a packed panel ({@code ldb == NR}) or a plain
- * row-major B read where it lies ({@code ldb} its row stride; all {@code NR} columns readable). The
- * k loop of each tile is one method body with all accumulators local (see {@link SimdKernels}).
+ * FP32 register tiles over one packed panel: C[rows, 0..valid) = A[rows, 0..k) x panel. The k loop
+ * of each tile is one method body with all accumulators local (see {@link SimdKernels}).
  */
 final class FloatTiles {
     private FloatTiles() {
@@ -24,8 +22,8 @@ final class FloatTiles {
      * with {@code accumulate} (a later K block, {@code valid == NR}) the accumulators start from C, so
      * each element is still one FMA chain in k order: the same bits as without K blocks.
      */
-    static void tile6(float[] a, int aOff, int lda, int k0, int k1, float[] bd, int pb, int ldb, float[] c,
-            int cOff, int ldc, int valid, boolean accumulate) {
+    static void tile6(float[] a, int aOff, int lda, int k0, int k1, float[] bd, int pb, float[] c, int cOff,
+            int ldc, int valid, boolean accumulate) {
         FloatVector c00 = accumulate ? FloatVector.fromArray(FS, c, cOff) : FloatVector.zero(FS);
         FloatVector c01 = accumulate ? FloatVector.fromArray(FS, c, cOff + FL) : FloatVector.zero(FS);
         FloatVector c10 = accumulate ? FloatVector.fromArray(FS, c, cOff + ldc) : FloatVector.zero(FS);
@@ -46,7 +44,7 @@ final class FloatTiles {
         int a3 = a0 + 3 * lda;
         int a4 = a0 + 4 * lda;
         int a5 = a0 + 5 * lda;
-        for (int kk = 0, bi = pb + k0 * ldb; kk < k; kk++, bi += ldb) {
+        for (int kk = 0, bi = pb + k0 * NR; kk < k; kk++, bi += NR) {
             FloatVector b0 = FloatVector.fromArray(FS, bd, bi);
             FloatVector b1 = FloatVector.fromArray(FS, bd, bi + FL);
             FloatVector av = FloatVector.broadcast(FS, a[a0 + kk]);
@@ -100,8 +98,8 @@ final class FloatTiles {
     }
 
     /** Four rows of A, 2 x 2 accumulators per row... 8 in all, enough to cover FMA latency. */
-    static void tile4(float[] a, int aOff, int lda, int k0, int k1, float[] bd, int pb, int ldb, float[] c,
-            int cOff, int ldc, int valid, boolean accumulate) {
+    static void tile4(float[] a, int aOff, int lda, int k0, int k1, float[] bd, int pb, float[] c, int cOff,
+            int ldc, int valid, boolean accumulate) {
         FloatVector c00 = accumulate ? FloatVector.fromArray(FS, c, cOff) : FloatVector.zero(FS);
         FloatVector c01 = accumulate ? FloatVector.fromArray(FS, c, cOff + FL) : FloatVector.zero(FS);
         FloatVector c10 = accumulate ? FloatVector.fromArray(FS, c, cOff + ldc) : FloatVector.zero(FS);
@@ -116,7 +114,7 @@ final class FloatTiles {
         int a1 = a0 + lda;
         int a2 = a0 + 2 * lda;
         int a3 = a0 + 3 * lda;
-        for (int kk = 0, bi = pb + k0 * ldb; kk < k; kk++, bi += ldb) {
+        for (int kk = 0, bi = pb + k0 * NR; kk < k; kk++, bi += NR) {
             FloatVector b0 = FloatVector.fromArray(FS, bd, bi);
             FloatVector b1 = FloatVector.fromArray(FS, bd, bi + FL);
             FloatVector av = FloatVector.broadcast(FS, a[a0 + kk]);
@@ -160,8 +158,8 @@ final class FloatTiles {
      * covers the 2 rows that 4-row tiles leave of an odd number of 6-row tiles (see
      * {@link SimdKernels#sgemm}). Half the accumulators FMA latency needs, for at most 2 rows.
      */
-    static void tile2(float[] a, int aOff, int lda, int k0, int k1, float[] bd, int pb, int ldb, float[] c,
-            int cOff, int ldc, int valid, boolean accumulate) {
+    static void tile2(float[] a, int aOff, int lda, int k0, int k1, float[] bd, int pb, float[] c, int cOff,
+            int ldc, int valid, boolean accumulate) {
         FloatVector c00 = accumulate ? FloatVector.fromArray(FS, c, cOff) : FloatVector.zero(FS);
         FloatVector c01 = accumulate ? FloatVector.fromArray(FS, c, cOff + FL) : FloatVector.zero(FS);
         FloatVector c10 = accumulate ? FloatVector.fromArray(FS, c, cOff + ldc) : FloatVector.zero(FS);
@@ -169,7 +167,7 @@ final class FloatTiles {
         int k = k1 - k0;
         int a0 = aOff + k0;
         int a1 = a0 + lda;
-        for (int kk = 0, bi = pb + k0 * ldb; kk < k; kk++, bi += ldb) {
+        for (int kk = 0, bi = pb + k0 * NR; kk < k; kk++, bi += NR) {
             FloatVector b0 = FloatVector.fromArray(FS, bd, bi);
             FloatVector b1 = FloatVector.fromArray(FS, bd, bi + FL);
             FloatVector av = FloatVector.broadcast(FS, a[a0 + kk]);
@@ -195,7 +193,7 @@ final class FloatTiles {
     }
 
     /** One row, k unrolled by 4 with separate accumulators so batch 1 is not FMA-latency bound. */
-    static void tile1(float[] a, int aOff, int k, float[] bd, int pb, int ldb, float[] c, int cOff, int valid) {
+    static void tile1(float[] a, int aOff, int k, float[] bd, int pb, float[] c, int cOff, int valid) {
         FloatVector c0 = FloatVector.zero(FS);
         FloatVector c1 = FloatVector.zero(FS);
         FloatVector d0 = FloatVector.zero(FS);
@@ -206,21 +204,21 @@ final class FloatTiles {
         FloatVector f1 = FloatVector.zero(FS);
         int kk = 0;
         int bi = pb;
-        for (; kk + 4 <= k; kk += 4, bi += 4 * ldb) {
+        for (; kk + 4 <= k; kk += 4, bi += 4 * NR) {
             FloatVector av = FloatVector.broadcast(FS, a[aOff + kk]);
             c0 = av.fma(FloatVector.fromArray(FS, bd, bi), c0);
             c1 = av.fma(FloatVector.fromArray(FS, bd, bi + FL), c1);
             av = FloatVector.broadcast(FS, a[aOff + kk + 1]);
-            d0 = av.fma(FloatVector.fromArray(FS, bd, bi + ldb), d0);
-            d1 = av.fma(FloatVector.fromArray(FS, bd, bi + ldb + FL), d1);
+            d0 = av.fma(FloatVector.fromArray(FS, bd, bi + NR), d0);
+            d1 = av.fma(FloatVector.fromArray(FS, bd, bi + NR + FL), d1);
             av = FloatVector.broadcast(FS, a[aOff + kk + 2]);
-            e0 = av.fma(FloatVector.fromArray(FS, bd, bi + 2 * ldb), e0);
-            e1 = av.fma(FloatVector.fromArray(FS, bd, bi + 2 * ldb + FL), e1);
+            e0 = av.fma(FloatVector.fromArray(FS, bd, bi + 2 * NR), e0);
+            e1 = av.fma(FloatVector.fromArray(FS, bd, bi + 2 * NR + FL), e1);
             av = FloatVector.broadcast(FS, a[aOff + kk + 3]);
-            f0 = av.fma(FloatVector.fromArray(FS, bd, bi + 3 * ldb), f0);
-            f1 = av.fma(FloatVector.fromArray(FS, bd, bi + 3 * ldb + FL), f1);
+            f0 = av.fma(FloatVector.fromArray(FS, bd, bi + 3 * NR), f0);
+            f1 = av.fma(FloatVector.fromArray(FS, bd, bi + 3 * NR + FL), f1);
         }
-        for (; kk < k; kk++, bi += ldb) {
+        for (; kk < k; kk++, bi += NR) {
             FloatVector av = FloatVector.broadcast(FS, a[aOff + kk]);
             c0 = av.fma(FloatVector.fromArray(FS, bd, bi), c0);
             c1 = av.fma(FloatVector.fromArray(FS, bd, bi + FL), c1);

@@ -39,8 +39,8 @@ public final class SimdKernels implements Kernels {
     private static final float MAGIC = 12582912f;
 
     private final ThreadLocal<float[]> aScratch = ThreadLocal.withInitial(() -> new float[0]);
-    /** {@link #sgemmPlain}'s zero-padded copy of a last partial column group. */
-    private final ThreadLocal<float[]> tailScratch = ThreadLocal.withInitial(() -> new float[0]);
+    /** {@link #sgemmPlain}'s copy of one column group of B, packed. */
+    private final ThreadLocal<float[]> panelScratch = ThreadLocal.withInitial(() -> new float[0]);
     private final ThreadLocal<float[]> geluTail = ThreadLocal.withInitial(() -> new float[FL]);
 
     @Override
@@ -223,43 +223,47 @@ public final class SimdKernels implements Kernels {
             int valid = Math.min(NR, b.n() - p * NR);
             // A partial last panel runs unblocked, so that accumulating tiles never mask.
             int kc = kBlock > 0 && valid == NR ? kBlock : k;
-            panel(a, aOff, lda, m, k, b.data(), b.panelOffset(p), NR, c, cOff + (p - panelFrom) * NR, ldc, valid, kc);
+            panel(a, aOff, lda, m, k, b.data(), b.panelOffset(p), c, cOff + (p - panelFrom) * NR, ldc, valid, kc);
         }
     }
 
     /**
-     * Whole column groups of {@code NR} read from B where it lies; a last partial group is copied into
-     * a zero-padded panel first, so that no tile reads past B's columns (or its array).
+     * Column group by column group: the group's rows of B copied into a panel of {@code NR} columns
+     * (zero-padded past n), then the packed tiles over it while it sits in L1. The tiles step through
+     * B by the constant {@code NR}, which lets C2 drop their bounds checks; stepping by a row stride
+     * instead ran them at half speed (and B's rows read in place thrash L1 when their stride is a
+     * multiple of 512 bytes, as attention's V rows are).
      */
     @Override
     public void sgemmPlain(float[] a, int aOff, int lda, int m, int k, float[] b, int bOff, int ldb, int n,
             float[] c, int cOff, int ldc) {
-        int whole = n / NR * NR;
-        for (int j = 0; j < whole; j += NR) {
-            panel(a, aOff, lda, m, k, b, bOff + j, ldb, c, cOff + j, ldc, NR, k);
+        float[] panel = panelScratch.get();
+        if (panel.length < k * NR) {
+            panel = new float[k * NR];
+            panelScratch.set(panel);
         }
-        if (whole < n) {
-            int valid = n - whole;
-            float[] tail = tailScratch.get();
-            if (tail.length < k * NR) {
-                tail = new float[k * NR];
-                tailScratch.set(tail);
+        for (int j = 0; j < n; j += NR) {
+            int valid = Math.min(NR, n - j);
+            for (int kk = 0, src = bOff + j; kk < k; kk++, src += ldb) {
+                if (valid == NR) {
+                    FloatVector.fromArray(FS, b, src).intoArray(panel, kk * NR);
+                    FloatVector.fromArray(FS, b, src + FL).intoArray(panel, kk * NR + FL);
+                } else {
+                    System.arraycopy(b, src, panel, kk * NR, valid);
+                    java.util.Arrays.fill(panel, kk * NR + valid, (kk + 1) * NR, 0f);
+                }
             }
-            for (int kk = 0; kk < k; kk++) {
-                System.arraycopy(b, bOff + kk * ldb + whole, tail, kk * NR, valid);
-                java.util.Arrays.fill(tail, kk * NR + valid, (kk + 1) * NR, 0f);
-            }
-            panel(a, aOff, lda, m, k, tail, 0, NR, c, cOff + whole, ldc, valid, k);
+            panel(a, aOff, lda, m, k, panel, 0, c, cOff + j, ldc, valid, k);
         }
     }
 
     /**
-     * C[0..m, 0..valid) for one panel (row kk at {@code pb + kk * ldb}), K in blocks of {@code kc}.
-     * Row tiles: 6s, then 4s; a remainder of 2 after a 6 becomes 4 + 4 (8 rows: two 4-row tiles
-     * rather than 6 + two 1-row passes over the panel). The last 0-3 rows go through tile1.
+     * C[0..m, 0..valid) for one packed panel (row kk at {@code pb + kk * NR}), K in blocks of
+     * {@code kc}. Row tiles: 6s, then 4s; a remainder of 2 after a 6 becomes 4 + 4 (8 rows: two 4-row
+     * tiles rather than 6 + two 1-row passes over the panel). The last 0-3 rows go through tile1.
      */
-    private static void panel(float[] a, int aOff, int lda, int m, int k, float[] bd, int pb, int ldb, float[] c,
-            int col, int ldc, int valid, int kc) {
+    private static void panel(float[] a, int aOff, int lda, int m, int k, float[] bd, int pb, float[] c, int col,
+            int ldc, int valid, int kc) {
         int sixes = m / 6;
         if (m % 6 == 2 && sixes > 0) {
             sixes--;
@@ -271,20 +275,19 @@ public final class SimdKernels implements Kernels {
             int i = 0;
             if (SIX_ROW_TILES) {
                 for (; i < sixes * 6; i += 6) {
-                    FloatTiles.tile6(a, aOff + i * lda, lda, k0, k1, bd, pb, ldb, c, col + i * ldc, ldc, valid,
-                            accumulate);
+                    FloatTiles.tile6(a, aOff + i * lda, lda, k0, k1, bd, pb, c, col + i * ldc, ldc, valid, accumulate);
                 }
             }
             for (; i + 4 <= tiled; i += 4) {
-                FloatTiles.tile4(a, aOff + i * lda, lda, k0, k1, bd, pb, ldb, c, col + i * ldc, ldc, valid, accumulate);
+                FloatTiles.tile4(a, aOff + i * lda, lda, k0, k1, bd, pb, c, col + i * ldc, ldc, valid, accumulate);
             }
             if (i < tiled) { // 2 rows: the rest of an odd number of 6-row tiles done as 4s
-                FloatTiles.tile2(a, aOff + i * lda, lda, k0, k1, bd, pb, ldb, c, col + i * ldc, ldc, valid, accumulate);
+                FloatTiles.tile2(a, aOff + i * lda, lda, k0, k1, bd, pb, c, col + i * ldc, ldc, valid, accumulate);
             }
         }
         // One row streams its panel once anyway: whole K, no blocks.
         for (int i = tiled; i < m; i++) {
-            FloatTiles.tile1(a, aOff + i * lda, k, bd, pb, ldb, c, col + i * ldc, valid);
+            FloatTiles.tile1(a, aOff + i * lda, k, bd, pb, c, col + i * ldc, valid);
         }
     }
 
