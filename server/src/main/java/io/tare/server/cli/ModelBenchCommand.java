@@ -61,7 +61,18 @@ final class ModelBenchCommand {
                 or auto (default): 7 where the native kernels run them faster (AVX2 without VNNI).
               --profile: then where the engine's time goes, per operator type and per node.""";
 
-    private static final int ROUNDS = 3;
+    /**
+     * Alternating rounds: at least this many, and one per second of {@code --seconds} beyond it. The
+     * speed of these VMs drifts by 10-30% over tens of seconds; three slices of several seconds each
+     * let one drift land on one side and moved a MiniLM ratio by +-0.1 between runs.
+     */
+    private static final int MIN_ROUNDS = 3;
+    /**
+     * Warm-up per side before the rounds, half of {@code --seconds} within these bounds: the engine's
+     * kernels need several seconds of C2 compilation before they run at speed.
+     */
+    private static final double MIN_WARM_UP_SECONDS = 0.5;
+    private static final double MAX_WARM_UP_SECONDS = 4;
     /** STATIC calibration runs at least this many samples (and at least four batches), so batch 1 gets sane ranges. */
     private static final int CALIBRATION_SAMPLES = 256;
 
@@ -146,7 +157,7 @@ final class ModelBenchCommand {
                 runners.add(() -> s.run(ortFeeds).close());
             }
             List<Timing> timings = measure(names, runners, batch, seconds);
-            StepProfile profile = flags.isOn("profile") ? profile(tare, session, feeds, seconds / ROUNDS) : null;
+            StepProfile profile = flags.isOn("profile") ? profile(tare, session, feeds, seconds / MIN_ROUNDS) : null;
             report(flags.isOn("json"), model, batch, threads, mode, pinned, notes, timings, agreement,
                     flags.isOn("memory") ? new long[] {tareHeap, tareRss} : null, ortRss, profile);
         } finally {
@@ -266,13 +277,15 @@ final class ModelBenchCommand {
         int[] counts = new int[sides];
         long[] busy = new long[sides];
         for (Runner r : runners) { // warm-up: JIT, buffers, ORT arenas
-            long end = System.nanoTime() + 1_500_000_000L;
+            double warmUp = Math.clamp(seconds / 2, MIN_WARM_UP_SECONDS, MAX_WARM_UP_SECONDS);
+            long end = System.nanoTime() + (long) (warmUp * 1e9);
             while (System.nanoTime() < end) {
                 r.runOnce();
             }
         }
-        long slice = (long) (seconds * 1e9 / ROUNDS);
-        for (int round = 0; round < ROUNDS; round++) {
+        int rounds = Math.max(MIN_ROUNDS, (int) Math.round(seconds));
+        long slice = (long) (seconds * 1e9 / rounds);
+        for (int round = 0; round < rounds; round++) {
             for (int s = 0; s < sides; s++) {
                 long end = System.nanoTime() + slice;
                 long start = System.nanoTime();
