@@ -26,13 +26,15 @@ final class QuantizeCommand {
               --percentile P           for --method percentile (default 99.999)
               --per-channel            weights per output channel (default per tensor)
               --activation-type T      uint8 (asymmetric, default) | int8 (symmetric)
-              --reduce-range           7-bit weights (max|w| / 63): on CPUs without VNNI, Tare's engine then runs
-                                       its faster exact VPMADDUBSW kernel (int16 pairs cannot saturate)
+              --weight-bits 8|7        weight bits (default 8); 7 (max|w| / 63): on CPUs without VNNI, Tare's engine
+                                       then runs its faster exact VPMADDUBSW kernel and ONNX Runtime's AVX2 kernels
+                                       cannot saturate (int16 pairs stay in range). No auto: a file is for any machine
+              --reduce-range           ONNX Runtime's name for --weight-bits 7
               --residual-joins J       quantized (default) | float: a CNN's residual joins (an Add of two layer
                                        outputs or inputs) quantized too, every reader of a quantized value reading it
                                        dequantized (PyTorch's layout: Tare's engine keeps the stream 8-bit); float puts
                                        Q/DQ only in front of each layer. No effect without joins. ONNX Runtime on CPUs
-                                       without VNNI saturates on 8-bit weights in this layout: add --reduce-range
+                                       without VNNI saturates on 8-bit weights in this layout: add --weight-bits 7
               --smooth ALPHA|auto      SmoothQuant activation smoothing with migration strength ALPHA in [0,1], or
                                        auto: per activation the strength (or none) with the least estimated noise
               --bias-correction        subtract the expected output shift of quantized weights from each bias
@@ -56,7 +58,7 @@ final class QuantizeCommand {
 
     private static final Set<String> VALUED = Set.of("model", "calibration", "shape", "method", "percentile",
             "activation-type", "smooth", "data", "labels", "accuracy-budget", "sqnr-target", "weights-int4", "output",
-            "trt-cache", "report", "weights-kmeans", "mean-pool", "residual-joins", "batch", "threads", "calibration-samples", "eval-samples", "sensitivity-samples");
+            "trt-cache", "report", "weights-kmeans", "mean-pool", "residual-joins", "weight-bits", "batch", "threads", "calibration-samples", "eval-samples", "sensitivity-samples");
     private static final Set<String> SWITCHES = Set.of("per-channel", "reduce-range", "bias-correction", "equalize",
             "compare-methods", "sensitivity", "quiet", "engine-check");
 
@@ -74,7 +76,7 @@ final class QuantizeCommand {
                 .percentile(number(f, "percentile", 99.999))
                 .perChannel(f.isOn("per-channel"))
                 .activationEncoding(encoding(f.get("activation-type", "uint8")))
-                .reduceRange(f.isOn("reduce-range"))
+                .reduceRange(sevenBitWeights(f))
                 .smooth("auto".equals(f.get("smooth", null)) ? Double.NaN : number(f, "smooth", Double.NaN))
                 .biasCorrection(f.isOn("bias-correction"))
                 .equalize(f.isOn("equalize"))
@@ -107,11 +109,11 @@ final class QuantizeCommand {
             throw new QuantizeException(e.getMessage(), e);
         }
         print(r);
-        if (!f.isOn("reduce-range") && KernelProvider.get().favoursSevenBitWeights()) {
+        if (!sevenBitWeights(f) && KernelProvider.get().favoursSevenBitWeights()) {
             // the ORT scores above were taken on this CPU: they are ORT's, not the model's
             System.out.println("note: this CPU has no VNNI, so ONNX Runtime multiplies 8-bit weights with its saturating"
                     + " AVX2 kernel here and its scores above can fall below the model's (Tare's engine stays exact);"
-                    + " --reduce-range (7-bit weights) avoids the saturation, on such CPUs and everywhere else");
+                    + " --weight-bits 7 (--reduce-range) avoids the saturation, on such CPUs and everywhere else");
         }
         return 0;
     }
@@ -201,6 +203,28 @@ final class QuantizeCommand {
             }
         }
         return out;
+    }
+
+    /**
+     * {@code --weight-bits 8|7}, or {@code --reduce-range} (ONNX Runtime's name for 7). Unlike the
+     * engine's {@code weight_bits}, no {@code auto}: a file is written for whichever machine runs it.
+     */
+    private static boolean sevenBitWeights(Flags f) {
+        boolean reduceRange = f.isOn("reduce-range");
+        if (!f.has("weight-bits")) {
+            return reduceRange;
+        }
+        String v = f.get("weight-bits", "");
+        int bits = switch (v.trim()) {
+            case "8" -> 8;
+            case "7" -> 7;
+            default -> throw new Flags.UsageException("--weight-bits must be 8 or 7 (a quantized file is written for any"
+                    + " machine, so there is no auto), not '" + v + "'");
+        };
+        if (reduceRange && bits != 7) {
+            throw new Flags.UsageException("--reduce-range means --weight-bits 7, which contradicts --weight-bits " + v);
+        }
+        return bits == 7;
     }
 
     private static boolean residualJoins(String s) {

@@ -1,5 +1,6 @@
 package io.tare.server.quantize;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -68,5 +69,33 @@ class QuantizeCliTest {
         Run joins = tare("quantize", "--model", "m.onnx", "--residual-joins", "int8");
         assertEquals(2, joins.exit());
         assertTrue(joins.err().contains("--residual-joins must be quantized or float"), joins.err());
+        Run auto = tare("quantize", "--model", "m.onnx", "--weight-bits", "auto");
+        assertEquals(2, auto.exit());
+        assertTrue(auto.err().contains("--weight-bits must be 8 or 7"), auto.err());
+        Run contradiction = tare("quantize", "--model", "m.onnx", "--weight-bits", "8", "--reduce-range");
+        assertEquals(2, contradiction.exit());
+        assertTrue(contradiction.err().contains("contradicts --weight-bits 8"), contradiction.err());
+    }
+
+    /** {@code --weight-bits 7} quantizes the weights to 7 bits, as {@code --reduce-range} does: byte for byte the same file. */
+    @Test
+    void weightBitsSevenWritesTheReduceRangeFile() throws Exception {
+        Path seven = tmp.resolve("seven.onnx");
+        Path reduced = tmp.resolve("reduced.onnx");
+        String[] common = {"quantize", "--model", FmnistFixtures.mlp().toString(), "--calibration",
+                FmnistFixtures.calibration().toString(), "--shape", "784", "--method", "minmax", "--per-channel",
+                "--calibration-samples", "64", "--quiet"};
+        Run a = tare(concat(common, "--weight-bits", "7", "--output", seven.toString()));
+        Run b = tare(concat(common, "--reduce-range", "--output", reduced.toString()));
+        assertEquals(0, a.exit(), a.err());
+        assertEquals(0, b.exit(), b.err());
+        assertArrayEquals(Files.readAllBytes(reduced), Files.readAllBytes(seven));
+        assertFalse(a.out().contains("this CPU has no VNNI"), a.out());
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
     }
 }
