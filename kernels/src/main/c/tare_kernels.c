@@ -1124,12 +1124,7 @@ __attribute__((target("avx2"), always_inline)) static inline __m256 dequantize8(
     return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(q, z)), s);
 }
 
-/*
- * y[i] = saturate(rint((act((a - za) * sa + (b - zb) * sb)) / sy) + zy): the Java reference's
- * operations in the same order in single precision (the int difference converted to float, a
- * division, not a multiplication by 1 / sy), so the bytes are identical; NaN rounds to 0 as in
- * ScalarKernels.quantizeOne. The tail goes through the same code from a zero-padded copy.
- */
+/* Eight elements of tare_add_quantized, from and to where the pointers point. */
 __attribute__((target("avx2"), always_inline)) static inline void add_quantized8(const uint8_t *a, int a_signed,
         __m256i vza, __m256 vsa, const uint8_t *b, int b_signed, __m256i vzb, __m256 vsb, int relu, __m256 vsy,
         __m256 vzy, __m256 lo, __m256 hi, uint8_t *y) {
@@ -1147,8 +1142,12 @@ __attribute__((target("avx2"), always_inline)) static inline void add_quantized8
 }
 
 /*
- * Whole steps of 8 in the loop; the tail once, from zero-padded copies. (Tail handling inside the
- * loop, per step, ran it at half this speed: ~0.9 ns per element against ~0.45 on Zen 3.)
+ * y[i] = saturate(rint((act((a - za) * sa + (b - zb) * sb)) / sy) + zy): the Java reference's
+ * operations in the same order in single precision (the int difference converted to float, a
+ * division, not a multiplication by 1 / sy), so the bytes are identical; NaN rounds to 0 as in
+ * ScalarKernels.quantizeOne. Whole steps of 8 in the loop; the tail once, through the same code
+ * from zero-padded copies. (Tail handling inside the loop, per step, ran it at half this speed:
+ * ~0.9 ns per element against ~0.5 on Zen 3.)
  */
 __attribute__((target("avx2"))) void tare_add_quantized(const uint8_t *a, int a_signed, float sa, int za,
         const uint8_t *b, int b_signed, float sb, int zb, int relu, float sy, int zy, int qmin, int qmax, int n,

@@ -134,7 +134,7 @@ public interface Kernels {
         }
     }
 
-    // ---- GEMM block primitives: C[0..m, panels) over packed B ----
+    // ---- GEMM block primitives: C[0..m, panels) over packed B (sgemmPlain: B as it lies) ----
 
     /** Column panel width this tier packs FP32 weights with. */
     int floatPanelWidth();
@@ -156,10 +156,12 @@ public interface Kernels {
 
     /**
      * {@code C[i, j] = sum_k A[i, k] * B[k, j]} for {@code i < m, j < n} with B plain row-major
-     * (element (k, j) at {@code bOff + k*ldb + j}), read where it lies: for operands that change on
-     * every run (attention's K^T and V, one head at a time), where packing would cost more than the
-     * product gains from it. C (row stride {@code ldc}) is overwritten. On the vector tiers every
-     * element is summed exactly as by {@link #sgemm} over the same B packed: the same bits.
+     * (element (k, j) at {@code bOff + k*ldb + j}), not packed beforehand: for operands that change
+     * on every run (attention's K^T and V, one head at a time), which a whole packed copy per call
+     * would cost more than it gains (the vector tiers copy one column group at a time into a panel
+     * that stays in L1). C (row stride {@code ldc}) is overwritten, with zeros when k is 0. On the
+     * vector tiers every element is summed exactly as by {@link #sgemm} over the same B packed: the
+     * same bits.
      */
     void sgemmPlain(float[] a, int aOff, int lda, int m, int k, float[] b, int bOff, int ldb, int n, float[] c,
             int cOff, int ldc);

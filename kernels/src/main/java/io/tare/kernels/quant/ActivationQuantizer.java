@@ -11,15 +11,19 @@ import io.tare.kernels.tensor.QuantParams;
  *
  * <p>A first pass takes each row's range (and so its scale and zero point), a second quantizes
  * the rows and sums their bytes in one {@link Kernels#quantizeRows} call: one native downcall per
- * block of rows instead of one per row. Per row, the blocks are {@link #PASS_BYTES} of input, so
+ * block of rows instead of one per row. The blocks are {@link #PASS_BYTES} of input, so
  * that the second pass reads what the first just brought into cache (a whole GEMM input, 6 MiB for
  * all-MiniLM-L6-v2's feed-forward layer at 8 x 128 tokens, was read twice from L3 or DRAM).
  * Nothing is allocated here. Stateless apart from the kernels; thread-safe as long as callers use
  * distinct output buffers.
  */
 public final class ActivationQuantizer {
-    /** Input bytes per block of rows in the per-row modes: well inside a 512 KiB L2 beside the output. */
-    static final int PASS_BYTES = 64 * 1024;
+    /**
+     * Input bytes per block of rows in the per-row modes: inside a 512 KiB L2 beside the output
+     * bytes, and few enough calls (each native one allocates its segment wrappers) that a MiniLM
+     * run makes ~200 of them rather than one per row.
+     */
+    static final int PASS_BYTES = 256 * 1024;
 
     private final Kernels kernels;
     private final ThreadLocal<float[]> range = ThreadLocal.withInitial(() -> new float[2]);
@@ -122,7 +126,6 @@ public final class ActivationQuantizer {
         }
     }
 
-    /** Quantizes the m rows with the scales and zero points already in {@code out}, row sums included, in one kernel call. */
     /** Rows {@code [r0, r0 + rows)} of x quantized with their parameters into the same rows of {@code out}. */
     private void storeRows(float[] x, int off, int ldx, int r0, int rows, QuantizedRows out) {
         kernels.quantizeRows(x, off + r0 * ldx, ldx, rows, out.k(), out.scales(), out.zeroPoints(), r0, out.data(),

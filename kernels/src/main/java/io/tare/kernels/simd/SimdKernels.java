@@ -237,6 +237,12 @@ public final class SimdKernels implements Kernels {
     @Override
     public void sgemmPlain(float[] a, int aOff, int lda, int m, int k, float[] b, int bOff, int ldb, int n,
             float[] c, int cOff, int ldc) {
+        if (k == 0) { // an empty sum (the tiles would leave C as it was)
+            for (int i = 0; i < m; i++) {
+                java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+            }
+            return;
+        }
         float[] panel = panelScratch.get();
         if (panel.length < k * NR) {
             panel = new float[k * NR];

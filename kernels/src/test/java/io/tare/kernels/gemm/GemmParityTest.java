@@ -252,6 +252,16 @@ class GemmParityTest {
             one.sgemm(x, 0, k, m, pf, c1, 0, n, Epilogue.of(null, Activation.RELU));
             two.sgemm(x, 0, k, m, pf, c2, 0, n, Epilogue.of(null, Activation.RELU));
             assertArrayEquals(c1, c2, 0f);
+            // B where it lies: column groups split over the workers, from an offset, with a row stride wider
+            // than n (517, not a multiple of the panel width) and more rows than one block
+            int mp = Gemm.ROW_BLOCK + 7;
+            float[] xp = gaussian(rnd, mp * k);
+            float[] wp = gaussian(rnd, 3 + k * (n + 4));
+            float[] p1 = new float[mp * n];
+            float[] p2 = new float[mp * n];
+            one.sgemmPlain(xp, 0, k, mp, k, wp, 3, n + 4, n, p1, 0, n);
+            two.sgemmPlain(xp, 0, k, mp, k, wp, 3, n + 4, n, p2, 0, n);
+            assertArrayEquals(p1, p2, 0f);
             PackedInt8Matrix pq = one.quantizeWeights(w, 0, k, n, false);
             QuantizedRows rows = new QuantizedRows(m, k);
             new ActivationQuantizer(tier).perRow(x, 0, k, m, rows);

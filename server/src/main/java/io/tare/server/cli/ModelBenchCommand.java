@@ -62,7 +62,7 @@ final class ModelBenchCommand {
               --profile: then where the engine's time goes, per operator type and per node.""";
 
     /**
-     * Alternating rounds: at least this many, and one per second of {@code --seconds} beyond it. The
+     * Alternating rounds: one per second of {@code --seconds}, and at least this many. The
      * speed of these VMs drifts by 10-30% over tens of seconds; three slices of several seconds each
      * let one drift land on one side and moved a MiniLM ratio by +-0.1 between runs.
      */
@@ -73,6 +73,8 @@ final class ModelBenchCommand {
      */
     private static final double MIN_WARM_UP_SECONDS = 0.5;
     private static final double MAX_WARM_UP_SECONDS = 4;
+    /** {@code --profile} profiles the engine for this share of {@code --seconds}, after the timed rounds. */
+    private static final double PROFILE_SHARE = 1.0 / 3;
     /** STATIC calibration runs at least this many samples (and at least four batches), so batch 1 gets sane ranges. */
     private static final int CALIBRATION_SAMPLES = 256;
 
@@ -157,7 +159,7 @@ final class ModelBenchCommand {
                 runners.add(() -> s.run(ortFeeds).close());
             }
             List<Timing> timings = measure(names, runners, batch, seconds);
-            StepProfile profile = flags.isOn("profile") ? profile(tare, session, feeds, seconds / MIN_ROUNDS) : null;
+            StepProfile profile = flags.isOn("profile") ? profile(tare, session, feeds, seconds * PROFILE_SHARE) : null;
             report(flags.isOn("json"), model, batch, threads, mode, pinned, notes, timings, agreement,
                     flags.isOn("memory") ? new long[] {tareHeap, tareRss} : null, ortRss, profile);
         } finally {

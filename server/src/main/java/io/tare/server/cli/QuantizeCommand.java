@@ -2,6 +2,7 @@ package io.tare.server.cli;
 
 import io.tare.kernels.KernelProvider;
 import io.tare.kernels.calibration.ActivationEncoding;
+import io.tare.server.engine.WeightBits;
 import io.tare.server.quantize.ProgressBar;
 import io.tare.server.quantize.QuantizationReport;
 import io.tare.server.quantize.QuantizeException;
@@ -215,12 +216,12 @@ final class QuantizeCommand {
             return reduceRange;
         }
         String v = f.get("weight-bits", "");
-        int bits = switch (v.trim()) {
-            case "8" -> 8;
-            case "7" -> 7;
-            default -> throw new Flags.UsageException("--weight-bits must be 8 or 7 (a quantized file is written for any"
-                    + " machine, so there is no auto), not '" + v + "'");
-        };
+        int bits;
+        try {
+            bits = WeightBits.parseFixed(v);
+        } catch (IllegalArgumentException e) {
+            throw new Flags.UsageException("--weight-bits: " + e.getMessage());
+        }
         if (reduceRange && bits != 7) {
             throw new Flags.UsageException("--reduce-range means --weight-bits 7, which contradicts --weight-bits " + v);
         }

@@ -43,6 +43,21 @@ public final class WeightBits {
         };
     }
 
+    /**
+     * {@code "8"} or {@code "7"} only: for what is written for any machine (a quantized file), where
+     * {@value #AUTO} would tie it to this one.
+     *
+     * @throws IllegalArgumentException for anything else, {@value #AUTO} included
+     */
+    public static int parseFixed(String value) {
+        return switch (value.trim()) {
+            case "8" -> 8;
+            case "7" -> 7;
+            default -> throw new IllegalArgumentException("weight bits must be 8 or 7 (a quantized file is written for"
+                    + " any machine, so there is no " + AUTO + "), got '" + value + "'");
+        };
+    }
+
     /** What {@value #AUTO} means with {@code kernels}. */
     public static int automatic(Kernels kernels) {
         return kernels.favoursSevenBitWeights() ? 7 : 8;

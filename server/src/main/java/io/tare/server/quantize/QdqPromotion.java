@@ -44,7 +44,7 @@ public final class QdqPromotion {
 
     /**
      * {@link #promote(ModelProto, Map)} with weights quantized to {@code weightBits}: 8, or 7 (per-channel
-     * scale max|w| / 63, as {@code tare quantize --reduce-range}).
+     * scale max|w| / 63, as {@code tare quantize --weight-bits 7}).
      */
     public static ModelProto promote(ModelProto fp32, Map<String, ScaleZeroPoint> scales, int weightBits) {
         WeightBits.check(weightBits);

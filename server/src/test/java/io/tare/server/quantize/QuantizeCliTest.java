@@ -71,7 +71,7 @@ class QuantizeCliTest {
         assertTrue(joins.err().contains("--residual-joins must be quantized or float"), joins.err());
         Run auto = tare("quantize", "--model", "m.onnx", "--weight-bits", "auto");
         assertEquals(2, auto.exit());
-        assertTrue(auto.err().contains("--weight-bits must be 8 or 7"), auto.err());
+        assertTrue(auto.err().contains("--weight-bits: weight bits must be 8 or 7"), auto.err());
         Run contradiction = tare("quantize", "--model", "m.onnx", "--weight-bits", "8", "--reduce-range");
         assertEquals(2, contradiction.exit());
         assertTrue(contradiction.err().contains("contradicts --weight-bits 8"), contradiction.err());

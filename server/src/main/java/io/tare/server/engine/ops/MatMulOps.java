@@ -55,7 +55,6 @@ public final class MatMulOps {
         }
     }
 
-
     private static Tensor matmul(OpContext ctx, io.tare.kernels.gemm.Gemm gemm) {
         Tensor a = ctx.input(0);
         Tensor b = ctx.input(1);
