@@ -82,7 +82,9 @@ final class ModelBenchCommand {
     }
 
     /** One side's timings. */
-    private record Timing(String name, double throughput, double p50Us, double p99Us, long runs) { }
+    /** One engine's runs: overall figures and its throughput in each alternating round. */
+    private record Timing(String name, double throughput, double p50Us, double p99Us, long runs,
+            double[] roundThroughput) { }
 
     /** Something to time: one call runs one batch. */
     private interface Runner {
@@ -287,19 +289,25 @@ final class ModelBenchCommand {
         }
         int rounds = Math.max(MIN_ROUNDS, (int) Math.round(seconds));
         long slice = (long) (seconds * 1e9 / rounds);
+        double[][] roundThroughput = new double[sides][rounds];
         for (int round = 0; round < rounds; round++) {
             for (int s = 0; s < sides; s++) {
                 long end = System.nanoTime() + slice;
                 long start = System.nanoTime();
+                long runNanos = 0;
+                int runs = 0;
                 while (System.nanoTime() < end) {
                     long t0 = System.nanoTime();
                     runners.get(s).runOnce();
                     long t1 = System.nanoTime();
+                    runNanos += t1 - t0;
+                    runs++;
                     if (counts[s] < latencies[s].length) {
                         latencies[s][counts[s]++] = t1 - t0;
                     }
                 }
                 busy[s] += System.nanoTime() - start;
+                roundThroughput[s][round] = runs * (double) batch / (runNanos / 1e9);
             }
         }
         List<Timing> out = new ArrayList<>();
@@ -312,9 +320,23 @@ final class ModelBenchCommand {
             }
             double throughput = l.length * (double) batch / (total / 1e9);
             out.add(new Timing(names.get(s), throughput, l[l.length / 2] / 1e3,
-                    l[Math.min(l.length - 1, (int) (l.length * 0.99))] / 1e3, l.length));
+                    l[Math.min(l.length - 1, (int) (l.length * 0.99))] / 1e3, l.length, roundThroughput[s]));
         }
         return out;
+    }
+
+    /**
+     * The median over rounds of {@code a[r] / b[r]}: the engines' ratio robust to a slowdown of the
+     * machine that falls on one side in a few rounds, which moves the ratio of the totals.
+     */
+    static double medianRatio(double[] a, double[] b) {
+        double[] r = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            r[i] = a[i] / b[i];
+        }
+        Arrays.sort(r);
+        int n = r.length;
+        return n % 2 == 1 ? r[n / 2] : (r[n / 2 - 1] + r[n / 2]) / 2;
     }
 
     private static void report(boolean json, Path model, int batch, int threads, ExecutionMode mode, boolean pinned,
@@ -331,9 +353,11 @@ final class ModelBenchCommand {
                 Timing t = timings.get(i);
                 sb.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT,
                         "{\"name\":\"%s\",\"throughput\":%.1f,\"p50_us\":%.1f,\"p99_us\":%.1f,\"runs\":%d,"
-                                + "\"tare_throughput_ratio\":%.3f,\"tare_p50_ratio\":%.3f%s}",
+                                + "\"tare_throughput_ratio\":%.3f,\"tare_round_ratio_median\":%.3f,"
+                                + "\"tare_p50_ratio\":%.3f%s}",
                         escape(t.name()), t.throughput(), t.p50Us(), t.p99Us(), t.runs(),
-                        tare.throughput() / t.throughput(), t.p50Us() / tare.p50Us(),
+                        tare.throughput() / t.throughput(), medianRatio(tare.roundThroughput(), t.roundThroughput()),
+                        t.p50Us() / tare.p50Us(),
                         i == 0 ? "" : ",\"agreement\":\"" + escape(agreement.get(i - 1)) + "\""
                                 + (tareMemory == null ? "" : ",\"ort_rss_delta_bytes\":" + ortRss.get(i - 1))));
             }
@@ -351,12 +375,15 @@ final class ModelBenchCommand {
         System.out.printf(Locale.ROOT, "model %s, batch %d, threads %d, mode %s, caller pinned: %s%n", model, batch,
                 threads, mode.name().toLowerCase(Locale.ROOT), pinned);
         notes.forEach(n -> System.out.println("  note: " + n));
-        System.out.printf(Locale.ROOT, "%-44s %12s %10s %10s %9s %14s %12s%n", "engine", "items/s", "p50 us", "p99 us",
-                "runs", "tare thr x", "tare p50 x");
+        System.out.printf(Locale.ROOT, "%-44s %12s %10s %10s %9s %14s %12s %12s%n", "engine", "items/s", "p50 us",
+                "p99 us", "runs", "tare thr x", "tare p50 x", "round thr x");
         for (Timing t : timings) {
-            System.out.printf(Locale.ROOT, "%-44s %12.1f %10.1f %10.1f %9d %14.2f %12.2f%n", t.name(), t.throughput(),
-                    t.p50Us(), t.p99Us(), t.runs(), tare.throughput() / t.throughput(), t.p50Us() / tare.p50Us());
+            System.out.printf(Locale.ROOT, "%-44s %12.1f %10.1f %10.1f %9d %14.2f %12.2f %12.2f%n", t.name(),
+                    t.throughput(), t.p50Us(), t.p99Us(), t.runs(), tare.throughput() / t.throughput(),
+                    t.p50Us() / tare.p50Us(), medianRatio(tare.roundThroughput(), t.roundThroughput()));
         }
+        System.out.println("  round thr x: the median over the alternating rounds of Tare's throughput over the engine's"
+                + " in the same round (a disturbance that hits one side for a few rounds moves it little)");
         for (int i = 0; i < agreement.size(); i++) {
             System.out.println("  outputs vs " + timings.get(i + 1).name() + ": " + agreement.get(i));
         }

@@ -43,5 +43,14 @@ class ModelBenchCommandTest {
         Matcher agreement = Pattern.compile("top-1 agreement (\\d+)/16").matcher(out);
         assertTrue(agreement.find(), out);
         assertTrue(Integer.parseInt(agreement.group(1)) >= 15, out);
+        assertTrue(out.contains("round thr x"), out);
+    }
+
+    /** The per-round ratio is a median: one round where one side was slowed does not move it. */
+    @Test
+    void roundRatioIsTheMedianOfPerRoundRatios() {
+        assertEquals(1.0, ModelBenchCommand.medianRatio(new double[] {10, 10, 10, 10, 10}, new double[] {10, 10, 2, 10, 10}));
+        assertEquals(2.0, ModelBenchCommand.medianRatio(new double[] {3, 2, 8}, new double[] {1, 1, 4}));
+        assertEquals(1.75, ModelBenchCommand.medianRatio(new double[] {1, 2, 3, 6}, new double[] {1, 1, 2, 2}));
     }
 }
