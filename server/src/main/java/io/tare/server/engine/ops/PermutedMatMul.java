@@ -225,8 +225,10 @@ public final class PermutedMatMul {
     /**
      * One batch entry, C written in place when its rows are contiguous. B is read where it lies when
      * its rows are contiguous (attention's V); otherwise (K read as K^T) it is gathered into
-     * {@code bBlock} as a plain [k, n] block first. Nothing is packed: each B serves one product, and
-     * packing attention's K^T and V panel by panel cost more than the products gained from it.
+     * {@code bBlock} as a plain [k, n] block first. B is not packed whole beforehand: each B serves
+     * one product, and the kernels copy it one column group at a time into a panel in L1
+     * ({@link io.tare.kernels.Kernels#sgemmPlain}); packing attention's K^T and V whole, head by
+     * head, cost more.
      */
     private static void product(Gemm gemm, float[] a, int aOff, int lda, int m, int k, int n, float[] w, int bOff,
             int bRowStride, int bColStride, float[] bBlock, float[] out, int cOff, int ldc, int cColStride,
