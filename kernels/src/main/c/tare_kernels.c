@@ -962,8 +962,8 @@ __attribute__((target("avx2"))) void tare_quantize(const float *x, int n, float 
 /*
  * UINT8 rows for the INT8 GEMM in one call: row r of x (row stride ldx) quantized as tare_quantize
  * with scales[r] and zps[r] into row r of q (row stride ldq), and, when rowsums != NULL, the sum of
- * its n stored bytes (VPSADBW against zero) into rowsums[r]. One downcall per GEMM input instead of
- * one per row: all-MiniLM-L6-v2 quantizes 37k token rows per run, and each per-row call also left
+ * its n stored bytes (VPSADBW against zero) into rowsums[r]. One downcall per block of rows instead
+ * of one per row: all-MiniLM-L6-v2 quantizes 37k token rows per run, and each per-row call also left
  * its heap-segment wrappers as garbage (7.7 MB per run).
  */
 __attribute__((target("avx2"))) void tare_quantize_rows(const float *x, int ldx, int m, int n, const float *scales,

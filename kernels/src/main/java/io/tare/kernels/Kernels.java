@@ -157,9 +157,9 @@ public interface Kernels {
     /**
      * {@code C[i, j] = sum_k A[i, k] * B[k, j]} for {@code i < m, j < n} with B plain row-major
      * (element (k, j) at {@code bOff + k*ldb + j}), not packed beforehand: for operands that change
-     * on every run (attention's K^T and V, one head at a time), which a whole packed copy per call
-     * would cost more than it gains (the vector tiers copy one column group at a time into a panel
-     * that stays in L1). C (row stride {@code ldc}) is overwritten, with zeros when k is 0. On the
+     * on every run (attention's K^T and V, one head at a time), where a whole packed copy per call
+     * costs more than it gains (the vector tiers copy one column group at a time into a panel that
+     * stays in L1). C (row stride {@code ldc}) is overwritten, with zeros when k is 0. On the
      * vector tiers every element is summed exactly as by {@link #sgemm} over the same B packed: the
      * same bits.
      */

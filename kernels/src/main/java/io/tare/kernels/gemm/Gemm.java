@@ -164,8 +164,8 @@ public final class Gemm {
     }
 
     /**
-     * {@code C = A x B} with B plain row-major [k, n] (row stride {@code ldb}), read where it lies
-     * instead of packed ({@link Kernels#sgemmPlain}): for products of two run-time operands. Rows in
+     * {@code C = A x B} with B plain row-major [k, n] (row stride {@code ldb}), not packed beforehand
+     * ({@link Kernels#sgemmPlain}): for products of two run-time operands. Rows in
      * {@link #ROW_BLOCK}s, column groups of the tier's panel width split over the workers.
      */
     public void sgemmPlain(float[] a, int aOff, int lda, int m, int k, float[] b, int bOff, int ldb, int n, float[] c,

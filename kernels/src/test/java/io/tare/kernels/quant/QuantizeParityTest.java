@@ -61,7 +61,7 @@ class QuantizeParityTest {
     }
 
     /**
-     * quantizeRows (one native downcall for a GEMM's whole input) gives the bytes and byte sums of
+     * quantizeRows (one native downcall for many rows) gives the bytes and byte sums of
      * quantize and sumUnsigned row by row: strided rows at tail lengths, per-row scales and zero points
      * at the UINT8 edges, NaN and infinities, bytes between and after the rows untouched, with and
      * without row sums.

@@ -13,8 +13,8 @@ import io.tare.server.engine.EngineOptions;
 import io.tare.server.engine.ExecutionMode;
 import io.tare.server.engine.LoadedModel;
 import io.tare.server.engine.StepProfile;
-import io.tare.server.engine.WeightBits;
 import io.tare.server.engine.Tensor;
+import io.tare.server.engine.WeightBits;
 import io.tare.server.engine.graph.ValueInfo;
 import io.tare.server.engine.quant.QuantizationTap;
 import io.tare.server.engine.quant.ScaleTable;
@@ -81,7 +81,6 @@ final class ModelBenchCommand {
     private ModelBenchCommand() {
     }
 
-    /** One side's timings. */
     /** One engine's runs: overall figures and its throughput in each alternating round. */
     private record Timing(String name, double throughput, double p50Us, double p99Us, long runs,
             double[] roundThroughput) { }
@@ -279,7 +278,6 @@ final class ModelBenchCommand {
         int sides = runners.size();
         long[][] latencies = new long[sides][1 << 20];
         int[] counts = new int[sides];
-        long[] busy = new long[sides];
         for (Runner r : runners) { // warm-up: JIT, buffers, ORT arenas
             double warmUp = Math.clamp(seconds / 2, MIN_WARM_UP_SECONDS, MAX_WARM_UP_SECONDS);
             long end = System.nanoTime() + (long) (warmUp * 1e9);
@@ -293,7 +291,6 @@ final class ModelBenchCommand {
         for (int round = 0; round < rounds; round++) {
             for (int s = 0; s < sides; s++) {
                 long end = System.nanoTime() + slice;
-                long start = System.nanoTime();
                 long runNanos = 0;
                 int runs = 0;
                 while (System.nanoTime() < end) {
@@ -306,7 +303,6 @@ final class ModelBenchCommand {
                         latencies[s][counts[s]++] = t1 - t0;
                     }
                 }
-                busy[s] += System.nanoTime() - start;
                 roundThroughput[s][round] = runs * (double) batch / (runNanos / 1e9);
             }
         }

@@ -20,7 +20,16 @@ final class Options {
         try {
             return WeightBits.parse(flags.get("weight-bits", WeightBits.AUTO));
         } catch (IllegalArgumentException e) {
-            throw new Flags.UsageException("--" + e.getMessage());
+            throw new Flags.UsageException("--weight-bits: " + e.getMessage());
+        }
+    }
+
+    /** {@code --weight-bits 8|7}, no {@code auto}: for what is written for any machine ({@link WeightBits#parseFixed}). */
+    static int fixedWeightBits(Flags flags) {
+        try {
+            return WeightBits.parseFixed(flags.get("weight-bits", "8"));
+        } catch (IllegalArgumentException e) {
+            throw new Flags.UsageException("--weight-bits: " + e.getMessage());
         }
     }
 }

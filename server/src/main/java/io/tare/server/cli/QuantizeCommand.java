@@ -2,7 +2,6 @@ package io.tare.server.cli;
 
 import io.tare.kernels.KernelProvider;
 import io.tare.kernels.calibration.ActivationEncoding;
-import io.tare.server.engine.WeightBits;
 import io.tare.server.quantize.ProgressBar;
 import io.tare.server.quantize.QuantizationReport;
 import io.tare.server.quantize.QuantizeException;
@@ -215,15 +214,10 @@ final class QuantizeCommand {
         if (!f.has("weight-bits")) {
             return reduceRange;
         }
-        String v = f.get("weight-bits", "");
-        int bits;
-        try {
-            bits = WeightBits.parseFixed(v);
-        } catch (IllegalArgumentException e) {
-            throw new Flags.UsageException("--weight-bits: " + e.getMessage());
-        }
+        int bits = Options.fixedWeightBits(f);
         if (reduceRange && bits != 7) {
-            throw new Flags.UsageException("--reduce-range means --weight-bits 7, which contradicts --weight-bits " + v);
+            throw new Flags.UsageException("--reduce-range means --weight-bits 7, which contradicts --weight-bits "
+                    + f.get("weight-bits", ""));
         }
         return bits == 7;
     }

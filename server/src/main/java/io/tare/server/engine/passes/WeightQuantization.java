@@ -1,8 +1,8 @@
 package io.tare.server.engine.passes;
 
-import io.tare.server.engine.WeightBits;
 import io.tare.server.engine.DataType;
 import io.tare.server.engine.Tensor;
+import io.tare.server.engine.WeightBits;
 import io.tare.server.engine.graph.Graph;
 import io.tare.server.engine.graph.Node;
 import io.tare.server.engine.quant.Int8LinearOps;
