@@ -13,8 +13,12 @@ final class SgemmRows {
     private SgemmRows() {
     }
 
-    /** The trailing rows of an {@code m}-row product that the kernels would give to their 1-row tile. */
+    /**
+     * The trailing rows of an {@code m}-row product that the kernels would give to their 1-row tile:
+     * none when {@code m % 6 == 2} and {@code m >= 8}, which they cut as 6s and two 4s; else
+     * {@code m % 6 % 4}.
+     */
     static int untiled(int m) {
-        return m % 6 % 4;
+        return m % 6 == 2 && m >= 8 ? 0 : m % 6 % 4;
     }
 }

@@ -19,7 +19,7 @@ class RunTimeProductTest {
     void everyElementIsTheKOrderFmaChain() {
         Gemm gemm = Compute.forThreads(1).gemm();
         Random rnd = new Random(23);
-        for (int m : new int[] {1, 2, 5, 13, 62, 64, 70, 126, 128, 130}) {
+        for (int m : new int[] {1, 2, 5, 8, 13, 14, 32, 62, 64, 70, 126, 128, 130}) {
             for (int[] kn : new int[][] {{32, 128}, {128, 32}, {7, 9}}) {
                 int k = kn[0];
                 int n = kn[1];

@@ -352,4 +352,21 @@ class NormalizationFusionTest {
         assertEquals(2 * 3 * 5 * 6, r[1].length);
         assertSameBits(r[0], r[1]);
     }
+
+    @Test
+    void permutedOperandsWhoseColumnsAndRowsAreBothStridedGiveTheSameBits() {
+        // A [2, 5, 4] read as Transpose(x [4, 2, 5], [1, 2, 0]): row stride 1, column stride 10; B
+        // [2, 4, 6] as Transpose(w [4, 6, 2], [2, 0, 1]): row stride 12, column stride 2
+        List<Node> nodes = List.of(
+                node("Transpose", List.of("x"), List.of("xt"), Map.of("perm", new long[] {1, 2, 0})),
+                node("Transpose", List.of("w"), List.of("wt"), Map.of("perm", new long[] {2, 0, 1})),
+                node("MatMul", List.of("xt", "wt"), List.of("y"), Map.of()));
+        Supplier<Graph> build = () -> new Graph(nodes, Map.of(), List.of(info("x", 3), info("w", 3)),
+                List.of(info("y", 3)), Map.of("", 13));
+        Map<String, Tensor> feeds = Map.of("x", Tensor.ofFloats(new int[] {4, 2, 5}, random(40, 1f, 0f)),
+                "w", Tensor.ofFloats(new int[] {4, 6, 2}, random(48, 1f, 0f)));
+        float[][] r = runBoth(build, EngineOptions.DEFAULT, feeds, List.of("tare:PermutedMatMul"));
+        assertEquals(2 * 5 * 6, r[1].length);
+        assertSameBits(r[0], r[1]);
+    }
 }
