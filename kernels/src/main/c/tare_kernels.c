@@ -844,6 +844,64 @@ void tare_int8(const uint8_t *a, int lda, int m, int kp, const int8_t *b, int pa
     }
 }
 
+/*
+ * int8_avx2_s7 with A's rows read in place from their convolution windows (see `windows`), for runs
+ * that are whole K4 groups (run % 4 == 0, so k = kp and no group straddles two runs): the same
+ * instructions on the same bytes in the same order, so the same sums, without the gathered copy of
+ * the rows (tare_gather_rows was ~9% of an INT8 ResCNN's samples, the 16-channel 3x3 layers' 144-byte
+ * rows copied before each block). A tile takes its rows' run pointers once per window row.
+ */
+__attribute__((target("avx2"), always_inline)) static inline void avx2_s7_window_tile(int rows, const windows *w,
+        int i, const int8_t *pb, int32_t *c, int ldc, int valid) {
+    const __m256i ones = _mm256_set1_epi16(1);
+    const int groups_per_run = w->run / 4;
+    __m256i acc[S7_MR][2];
+    for (int r = 0; r < rows; r++) {
+        acc[r][0] = _mm256_setzero_si256();
+        acc[r][1] = _mm256_setzero_si256();
+    }
+    for (int t = 0; t < w->kh; t++) {
+        const uint8_t *ar[S7_MR];
+        for (int r = 0; r < rows; r++) {
+            ar[r] = w->src + w->off[(size_t) (i + r) * w->kh + t];
+        }
+        const int8_t *pt = pb + (size_t) t * groups_per_run * 64;
+        for (int q = 0; q < groups_per_run; q++) {
+            __m256i b0 = _mm256_loadu_si256((const __m256i *) (pt + q * 64));
+            __m256i b1 = _mm256_loadu_si256((const __m256i *) (pt + q * 64 + 32));
+            for (int r = 0; r < rows; r++) {
+                __m256i av = _mm256_set1_epi32(load_u32(ar[r] + q * 4));
+                acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(_mm256_maddubs_epi16(av, b0), ones));
+                acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(_mm256_maddubs_epi16(av, b1), ones));
+            }
+        }
+    }
+    for (int r = 0; r < rows; r++) {
+        store_cols(c + (size_t) r * ldc, acc[r][0], acc[r][1], valid);
+    }
+}
+
+#define AVX2_S7_WINDOW_ROWS(R) avx2_s7_window_tile(R, w, i, pb, cp + (size_t) i * ldc, ldc, valid)
+
+__attribute__((target("avx2"))) static void int8_avx2_s7_windows(const windows *w, int m, int kp, const int8_t *b,
+        int panels, int nvalid, int32_t *c, int ldc) {
+    for (int p = 0; p < panels; p++) {
+        const int8_t *pb = b + (size_t) p * kp * NR;
+        int valid = valid_cols(nvalid, p);
+        int32_t *cp = c + p * NR;
+        int i = 0;
+        for (; i + S7_MR <= m; i += S7_MR) {
+            AVX2_S7_WINDOW_ROWS(4);
+        }
+        switch (m - i) {
+            case 3: AVX2_S7_WINDOW_ROWS(3); break;
+            case 2: AVX2_S7_WINDOW_ROWS(2); break;
+            case 1: AVX2_S7_WINDOW_ROWS(1); break;
+            default: break;
+        }
+    }
+}
+
 /* ---------- Implicit im2col: A rows gathered from convolution windows (plain C, every ISA) ---------- */
 
 /* Copies n bytes; n >= 16 goes in 16-byte moves (the last one overlapping), which gcc emits as single
@@ -891,17 +949,22 @@ void tare_gather_rows(const uint8_t *src, const int32_t *off, int kh, int run, i
  * (src, off, kh, run) against the panels, k = kh * run, kp = k rounded up to 4. On AVX2 with enough
  * rows for the blocked kernel the rows are read in place from a widened copy of the bytes they cover
  * (int8_avx2_windows) or, where that does not apply, gathered while they are widened (no copy at
- * all); every other kernel (the VNNI and AMX ones, and AVX2's for weights in [-64, 63] (b7), which
- * reads bytes unwidened) gets them gathered by the plain C tare_gather_rows into `work` (m * kp bytes,
- * caller's scratch) and reads that block like any A. Except for b7 window rows of short runs (a
- * first layer's 3 x 1 channel): gathering them byte by byte cost 4x the in-place kernel's whole call
- * (Zen 3, 28x28 image, 16 filters: 18.8 vs 4.7 us), so they keep the widening kernels; from 16-byte
- * runs on, gathering plus VPMADDUBSW measured as fast (3x3 stride 1 over 16 channels, where the in-place
- * kernel shares most bytes between windows) to 1.6x faster (stride 2, 1x1, 64 channels).
+ * all). AVX2's kernel for weights in [-64, 63] (b7), which reads bytes unwidened, reads window rows
+ * in place when their runs are whole K4 groups (int8_avx2_s7_windows). Every other kernel (the VNNI
+ * and AMX ones, and b7 with runs of 16 bytes or more that are not whole groups) gets the rows
+ * gathered by the plain C tare_gather_rows into `work` (m * kp bytes, caller's scratch) and reads that
+ * block like any A. b7 window rows of short, ungrouped runs (a first layer's 3 x 1 channel) keep the
+ * widening kernels: gathering them byte by byte cost 4x the in-place kernel's whole call (Zen 3, 28x28
+ * image, 16 filters: 18.8 vs 4.7 us).
  */
 #define S7_GATHER_MIN_RUN 16
 void tare_int8_windows(const uint8_t *src, const int32_t *off, int kh, int run, int m, int kp, uint8_t *work,
         const int8_t *b, int panels, int nvalid, int32_t *c, int ldc, int isa, int b7) {
+    if (isa == ISA_AVX2 && b7 && run % 4 == 0) {
+        windows all = {src, off, kh, run};
+        int8_avx2_s7_windows(&all, m, kp, b, panels, nvalid, c, ldc);
+        return;
+    }
     if (isa == ISA_AVX2 && m >= AVX2_BLOCKED_MIN_ROWS && (!b7 || run < S7_GATHER_MIN_RUN)) {
         windows all = {src, off, kh, run};
         if (int8_avx2_windows(&all, m, kp, b, panels, nvalid, c, ldc)) {
