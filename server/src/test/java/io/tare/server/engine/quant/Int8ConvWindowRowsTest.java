@@ -34,7 +34,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * channels-last output: padded, in place when unpadded, and through the signed-input flip) with 1x1
  * and 3x3 kernels, stride 2, padding, grouped and depthwise first layers, asymmetric weights (row
  * sums), first layers that the native AVX2 tier runs by exact Winograd F(2x2, 3x3) (32-64 channels, odd
- * sizes, a partial panel), at batch 1, 7 and 32 on one and two threads; and on the real Fashion-MNIST ResCNN and real
+ * sizes, a partial panel), weights in [-64, 63] (whose window rows the AVX2 VPMADDUBSW kernel reads in
+ * place, without Winograd), at batch 1, 7 and 32 on one and two threads; and on the real Fashion-MNIST ResCNN and real
  * test images. Off the native tier both loads take the Java path and the test is trivially green.
  */
 class Int8ConvWindowRowsTest {
@@ -42,26 +43,35 @@ class Int8ConvWindowRowsTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         // C;H;W | conv1: M;k;stride;pad;group | conv2: M;k;stride;pad | weight zero points | signed activations
-        "3;28;28 | 16;3;1;1;1 | 16;3;1;1 | false | false",
-        "16;14;14 | 32;3;2;1;1 | 32;3;1;1 | false | false",
-        "8;15;13 | 24;3;1;0;1 | 40;1;1;0 | true | false",
-        "8;12;12 | 16;3;2;1;1 | 8;3;2;1 | true | true",
-        "16;10;10 | 16;3;1;1;16 | 32;1;2;0 | false | true",
-        "12;9;11 | 24;1;1;0;3 | 20;3;1;0 | true | false",
-        "1;28;28 | 16;3;1;1;1 | 32;3;2;0 | false | true",
-        "5;11;11 | 12;3;1;1;1 | 20;3;2;1 | false | false",
+        // | weights in [-64, 63]
+        "3;28;28 | 16;3;1;1;1 | 16;3;1;1 | false | false | false",
+        "16;14;14 | 32;3;2;1;1 | 32;3;1;1 | false | false | false",
+        "8;15;13 | 24;3;1;0;1 | 40;1;1;0 | true | false | false",
+        "8;12;12 | 16;3;2;1;1 | 8;3;2;1 | true | true | false",
+        "16;10;10 | 16;3;1;1;16 | 32;1;2;0 | false | true | false",
+        "12;9;11 | 24;1;1;0;3 | 20;3;1;0 | true | false | false",
+        "1;28;28 | 16;3;1;1;1 | 32;3;2;0 | false | true | false",
+        "5;11;11 | 12;3;1;1;1 | 20;3;2;1 | false | false | false",
         // 3x3 stride-1 layers with >= 32 channels and a channels-last output: exact Winograd on native AVX2
-        "32;14;14 | 32;3;1;1;1 | 16;1;1;0 | false | false",
-        "48;7;9 | 64;3;1;0;1 | 16;3;1;1 | false | false",
-        "32;5;5 | 17;3;1;1;1 | 8;1;1;0 | false | true",
-        "64;8;7 | 40;3;1;1;1 | 24;1;2;0 | true | false",
+        "32;14;14 | 32;3;1;1;1 | 16;1;1;0 | false | false | false",
+        "48;7;9 | 64;3;1;0;1 | 16;3;1;1 | false | false | false",
+        "32;5;5 | 17;3;1;1;1 | 8;1;1;0 | false | true | false",
+        "64;8;7 | 40;3;1;1;1 | 24;1;2;0 | true | false | false",
+        // weights in [-64, 63]: on native AVX2 the VPMADDUBSW kernel reads window rows of whole 4-byte
+        // groups in place (and takes the 3x3 layers with >= 32 channels instead of Winograd)
+        "3;28;28 | 16;3;1;1;1 | 16;3;1;1 | false | false | true",
+        "16;14;14 | 32;3;2;1;1 | 32;3;1;1 | false | false | true",
+        "48;7;9 | 64;3;1;0;1 | 16;3;1;1 | false | true | true",
+        "32;5;5 | 17;3;1;1;1 | 8;1;1;0 | false | true | true",
+        "8;12;12 | 16;3;2;1;1 | 8;3;2;1 | true | true | true",
     })
-    void gatheredEqualsJavaPatchRows(String input, String conv1, String conv2, boolean asymmetric, boolean signed) {
+    void gatheredEqualsJavaPatchRows(String input, String conv1, String conv2, boolean asymmetric, boolean signed,
+            boolean sevenBitWeights) {
         int[] x = ints(input);
         int[] c1 = ints(conv1);
         int[] c2 = ints(conv2);
         Random rnd = new Random(Arrays.hashCode(x) * 31 + Arrays.hashCode(c1));
-        Supplier<Graph> graph = () -> graph(x, c1, c2, asymmetric, signed, new Random(11));
+        Supplier<Graph> graph = () -> graph(x, c1, c2, asymmetric, signed, sevenBitWeights, new Random(11));
         for (int threads : new int[] {1, 2}) {
             EngineOptions options = EngineOptions.DEFAULT.withIntraOpThreads(threads);
             LoadedModel gathered = Engine.load(graph.get(), options);
@@ -124,7 +134,8 @@ class Int8ConvWindowRowsTest {
     }
 
     /** x -> Q -> DQ -> Conv1 -> Relu -> Q -> DQ -> Conv2 -> Q -> DQ -> y, weights per channel. */
-    private static Graph graph(int[] x, int[] c1, int[] c2, boolean asymmetric, boolean signed, Random rnd) {
+    private static Graph graph(int[] x, int[] c1, int[] c2, boolean asymmetric, boolean signed, boolean sevenBit,
+            Random rnd) {
         DataType act = signed ? DataType.INT8 : DataType.UINT8;
         Map<String, Tensor> constants = new LinkedHashMap<>();
         constants.put("sx", Tensor.scalar(0.03f));
@@ -136,13 +147,13 @@ class Int8ConvWindowRowsTest {
         List<Node> nodes = new ArrayList<>();
         nodes.add(node("QuantizeLinear", List.of("x", "sx", "zx"), "qx", Map.of()));
         nodes.add(node("DequantizeLinear", List.of("qx", "sx", "zx"), "dx", Map.of()));
-        weights(constants, "w1", c1[0], x[0] / c1[4], c1[1], asymmetric, rnd);
+        weights(constants, "w1", c1[0], x[0] / c1[4], c1[1], asymmetric, sevenBit, rnd);
         nodes.add(node("DequantizeLinear", List.of("w1", "w1s", "w1z"), "dw1", Map.of("axis", 0L)));
         nodes.add(node("Conv", List.of("dx", "dw1", "b1"), "y1", convAttrs(c1[1], c1[2], c1[3], c1[4])));
         nodes.add(node("Relu", List.of("y1"), "r1", Map.of()));
         nodes.add(node("QuantizeLinear", List.of("r1", "s1", "z1"), "q1", Map.of()));
         nodes.add(node("DequantizeLinear", List.of("q1", "s1", "z1"), "d1", Map.of()));
-        weights(constants, "w2", c2[0], c1[0], c2[1], asymmetric, rnd);
+        weights(constants, "w2", c2[0], c1[0], c2[1], asymmetric, sevenBit, rnd);
         nodes.add(node("DequantizeLinear", List.of("w2", "w2s", "w2z"), "dw2", Map.of("axis", 0L)));
         nodes.add(node("Conv", List.of("d1", "dw2", "b2"), "y2", convAttrs(c2[1], c2[2], c2[3], 1)));
         nodes.add(node("QuantizeLinear", List.of("y2", "s2", "z2"), "q2", Map.of()));
@@ -153,9 +164,12 @@ class Int8ConvWindowRowsTest {
     }
 
     private static void weights(Map<String, Tensor> constants, String name, int m, int cPerGroup, int k,
-            boolean asymmetric, Random rnd) {
+            boolean asymmetric, boolean sevenBit, Random rnd) {
         byte[] w = new byte[m * cPerGroup * k * k];
         rnd.nextBytes(w);
+        for (int i = 0; sevenBit && i < w.length; i++) {
+            w[i] = (byte) (w[i] >> 1);
+        }
         float[] scales = new float[m];
         byte[] zps = new byte[m];
         float[] bias = new float[m];
