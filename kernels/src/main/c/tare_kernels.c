@@ -946,16 +946,17 @@ void tare_gather_rows(const uint8_t *src, const int32_t *off, int kh, int run, i
 
 /*
  * tare_int8 with A's rows gathered from windows (see `windows`): rows [0, m) of the window source
- * (src, off, kh, run) against the panels, k = kh * run, kp = k rounded up to 4. On AVX2 with enough
- * rows for the blocked kernel the rows are read in place from a widened copy of the bytes they cover
- * (int8_avx2_windows) or, where that does not apply, gathered while they are widened (no copy at
- * all). AVX2's kernel for weights in [-64, 63] (b7), which reads bytes unwidened, reads window rows
- * in place when their runs are whole K4 groups (int8_avx2_s7_windows). Every other kernel (the VNNI
- * and AMX ones, and b7 with runs of 16 bytes or more that are not whole groups) gets the rows
- * gathered by the plain C tare_gather_rows into `work` (m * kp bytes, caller's scratch) and reads that
- * block like any A. b7 window rows of short, ungrouped runs (a first layer's 3 x 1 channel) keep the
- * widening kernels: gathering them byte by byte cost 4x the in-place kernel's whole call (Zen 3, 28x28
- * image, 16 filters: 18.8 vs 4.7 us).
+ * (src, off, kh, run) against the panels, k = kh * run, kp = k rounded up to 4. Which path:
+ *   - AVX2, weights in [-64, 63] (b7), runs of whole K4 groups (run % 4 == 0), any m: the VPMADDUBSW
+ *     kernel reads the rows in place (int8_avx2_s7_windows).
+ *   - AVX2 with at least AVX2_BLOCKED_MIN_ROWS rows, 8-bit weights or b7 runs shorter than 16 bytes
+ *     that are not whole groups (a first layer's 3 x 1 channel): the widening kernels read the rows in
+ *     place from a widened copy of the bytes they cover (int8_avx2_windows) or, where that does not
+ *     apply, gather them while they widen (no copy at all). For those short b7 runs, gathering byte
+ *     by byte cost 4x the in-place kernel's whole call (Zen 3, 28x28 image, 16 filters: 18.8 vs 4.7 us).
+ *   - Everything else (the VNNI and AMX kernels, fewer rows, b7 runs of 16 bytes or more that are not
+ *     whole groups): the plain C tare_gather_rows copies the rows into `work` (m * kp bytes, caller's
+ *     scratch) and tare_int8 reads that block like any A.
  */
 #define S7_GATHER_MIN_RUN 16
 void tare_int8_windows(const uint8_t *src, const int32_t *off, int kh, int run, int m, int kp, uint8_t *work,

@@ -11,7 +11,7 @@ import java.util.Locale;
  * implementation that ran.
  */
 final class Ratios {
-    static final String HEADER = String.format(Locale.ROOT, "%-22s %3s %-26s %-46s %-40s %-30s", "shape", "thr",
+    static final String HEADER = String.format(Locale.ROOT, "%-22s %3s %-26s %-62s %-66s %-30s", "shape", "thr",
             "fp32-simd / ort-fp32 (>=1)", "int8-native 8-bit | 7-bit / ort-int8 (>=1), best / fp32 (>=3)",
             "dram: best int8 / ort-int8 (>=1), w8a32|int8-simd / fp32 (>=2.5)", "dqint8 best / ort-dqint8 (>=1)");
 
@@ -39,7 +39,7 @@ final class Ratios {
             double bestInt8 = best(rows, s, "int8-native", "int8w7-native", "int8-simd");
             double w8 = best(rows, s, "w8a32-simd", "int8-simd");
             double dq = best(rows, s, "dqint8-native", "dqint8w7-native", "dqint8-simd");
-            out.add(String.format(Locale.ROOT, "%-22s %3d %-26s %-46s %-40s %-30s", s.shape(), s.threads(),
+            out.add(String.format(Locale.ROOT, "%-22s %3d %-26s %-62s %-66s %-30s", s.shape(), s.threads(),
                     ratio(fp32, gops(rows, s, "ort-fp32")),
                     ratio(int8Native, ortInt8) + " | " + ratio(int8Seven, ortInt8) + ", " + ratio(bestInt8, fp32),
                     s.dram() ? ratio(bestInt8, ortInt8) + " " + ratio(w8, fp32) : "-",

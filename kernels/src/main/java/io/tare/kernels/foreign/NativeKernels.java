@@ -312,9 +312,10 @@ public final class NativeKernels implements Kernels {
     }
 
     /**
-     * {@code tare_int8_windows}: on AVX2 the blocked kernel gathers the window rows while it widens A
-     * (the patch rows are never written); the other kernels get them from the plain C gather, in
-     * {@code work}.
+     * {@code tare_int8_windows}: on AVX2 the VPMADDUBSW kernel (7-bit weights) reads window rows whose
+     * runs are whole 4-byte groups in place, and the blocked widening kernel gathers them while it
+     * widens A (the patch rows are never written); the other kernels get them from the plain C
+     * gather, in {@code work}.
      */
     @Override
     public void int8Windows(io.tare.kernels.gemm.WindowRows windows, int rowFrom, int m, byte[] work,

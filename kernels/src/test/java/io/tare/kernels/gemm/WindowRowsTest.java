@@ -69,14 +69,16 @@ class WindowRowsTest {
         Gemm gemm = new Gemm(tier, null);
         Gemm refGemm = new Gemm(ref, null);
         // (kh, run): runs that are and are not multiples of 16, k across the native 256-byte K blocks
-        // (a block edge inside a window row), and k not a multiple of 4 (pad bytes)
-        int[][] windows = {{3, 3}, {3, 48}, {3, 17}, {3, 100}, {1, 130}, {2, 257}, {3, 192}, {3, 5}};
+        // (a block edge inside a window row), k not a multiple of 4 (pad bytes), and short runs of whole
+        // 4-byte groups (one window row of 8 bytes, three of 4 and of 12)
+        int[][] windows = {{3, 3}, {3, 48}, {3, 17}, {3, 100}, {1, 130}, {2, 257}, {3, 192}, {3, 5}, {1, 8}, {3, 4},
+            {3, 12}};
         for (int[] wv : windows) {
             int kh = wv[0], run = wv[1], k = kh * run;
             for (int m : new int[] {1, 9, 10, 13, 64, 70}) {
                 for (int n : new int[] {16, 17, 33, 48}) {
-                    // n of 17 and 48: weights in [-64, 63], which the native AVX2 tier gathers for its
-                    // VPMADDUBSW kernel instead of reading them in place
+                    // n of 17 and 48: weights in [-64, 63], for the native AVX2 tier's VPMADDUBSW kernel,
+                    // which reads runs of whole 4-byte groups (48, 100, 192) in place and gathers the others
                     boolean sevenBits = n == 17 || n == 48;
                     byte[] src = new byte[3000 + run];
                     rnd.nextBytes(src);

@@ -9,7 +9,9 @@ import io.tare.kernels.gemm.Gemm;
  * and the kernels' {@link Gemm#sgemmPlain} cuts A into {@link Gemm#ROW_BLOCK}-row blocks, each tiled
  * on its own. So rows go to the kernels one block at a time, and each block's last rows that would
  * reach the 1-row tile run in {@link FloatMatrix#multiply} instead (none for blocks of 64 rows).
- * Stateless.
+ * The scalar tier (the reference the others are tested against, and the fallback where neither the
+ * Vector API nor the native library runs) sums without fused multiply-adds, so there the products
+ * round differently. Stateless.
  */
 final class RunTimeProduct {
     private RunTimeProduct() {

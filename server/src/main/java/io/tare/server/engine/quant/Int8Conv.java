@@ -70,8 +70,10 @@ final class Int8Conv implements PrepackedOperator {
      * The weights transformed for exact integer Winograd F(2x2, 3x3), or null: only 3x3 stride-1
      * undilated layers with symmetric int8 weights, a channels-last 8-bit output, and at least
      * {@link #WINOGRAD_MIN_CHANNELS} input channels (measured on Zen 3: 1.46x on 14x14x32, 1.28x on
-     * 7x7x64, but 0.98x on 28x28x16, where each transform-domain GEMM has only 8 channel pairs).
-     * The tier may still decline (only native AVX2 has the kernel); the window GEMM then runs.
+     * 7x7x64, but 0.98x on 28x28x16, where each transform-domain GEMM has only 8 channel pairs), and
+     * not when the weights fit 7 bits and a window row (3 x channels bytes) is whole 4-byte groups,
+     * which the in-place VPMADDUBSW window kernel runs faster. The tier may still decline (only
+     * native AVX2 has the kernel); the window GEMM then runs.
      */
     private final io.tare.kernels.conv.WinogradWeights winograd;
     static final int WINOGRAD_MIN_CHANNELS = 32;
@@ -115,9 +117,11 @@ final class Int8Conv implements PrepackedOperator {
         this.winograd = gather && nhwcOutput && group == 1 && !zeroPoints && w.type() == DataType.INT8
                 && w.dim(2) == 3 && w.dim(3) == 3 && geometry.isUnitStrideUndilated()
                 && w.dim(1) >= WINOGRAD_MIN_CHANNELS && io.tare.kernels.conv.WinogradWeights.fits(w.dim(1), cout)
-                // on AVX2 (Winograd's only tier) weights in 7 bits take the in-place VPMADDUBSW window kernel,
-                // which measured faster (ResCNN 3x3 layers at 14x14 x 32 and 7x7 x 64 channels: 5% and 22%)
-                && !weights[0].fitsSevenBits()
+                // on AVX2 (Winograd's only tier) weights in 7 bits over whole 4-byte window-row groups take
+                // the in-place VPMADDUBSW window kernel, which measured faster (ResCNN 3x3 layers at 14x14
+                // x 32 and 7x7 x 64 channels: 5% and 22%); other 7-bit rows are gathered, unmeasured
+                // against Winograd, so they keep it
+                && !(weights[0].fitsSevenBits() && w.dim(3) * w.dim(1) % 4 == 0)
                 ? io.tare.kernels.conv.WinogradWeights.of(reordered, 0, cout, w.dim(1)) : null;
     }
 
