@@ -199,10 +199,12 @@ public final class ModelRepository implements AutoCloseable {
         List<ModelInstance> instances = new ArrayList<>();
         try {
             ModelConfig complete = ModelConfigLoader.complete(dir, config, model.signature(), backend.name(), model.platform());
+            List<WarmupRequests.Sample> warmup = WarmupRequests.of(dir, complete, model.signature());
             SchedulerOptions options = SchedulerOptions.from(complete, model.signature().maxBatchSize());
             for (int i = 0; i < options.instanceCount(); i++) {
                 instances.add(model.createInstance(i));
             }
+            WarmupRequests.run(warmup, instances, WarmupRequests.outputNames(model.signature()));
             ModelStats stats = new ModelStats(name, v, meters);
             DynamicBatchScheduler scheduler = new DynamicBatchScheduler(name, v, model.signature(), options, instances,
                     stats, pinner);

@@ -1,7 +1,9 @@
 package io.tare.server.e2e;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tare.proto.inference.RepositoryIndexResponse;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -74,5 +76,14 @@ final class Fixtures {
                 }
             }
         }
+    }
+
+    /** The reason the repository index gives for a model it lists as UNAVAILABLE. */
+    static String unavailableReason(RepositoryIndexResponse index, String model) {
+        return index.getModelsList().stream().filter(m -> m.getName().equals(model)).findFirst()
+                .map(m -> {
+                    assertEquals("UNAVAILABLE", m.getState());
+                    return m.getReason();
+                }).orElseThrow(() -> new AssertionError(model + " missing from the index " + index));
     }
 }

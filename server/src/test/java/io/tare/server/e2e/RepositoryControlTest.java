@@ -116,12 +116,12 @@ class RepositoryControlTest {
              TareClient client = TareClient.connect("127.0.0.1:" + server.grpcPort())) {
             assertTrue(client.modelReady("digits"), "the good model loads beside the bad ones");
             RepositoryIndexResponse index = channel.stub().repositoryIndex(RepositoryIndexRequest.getDefaultInstance());
-            String garbage = reason(index, "garbage");
+            String garbage = Fixtures.unavailableReason(index, "garbage");
             assertTrue(garbage.contains("garbage") && garbage.contains("model.onnx"), garbage);
-            String badConfig = reason(index, "badconfig");
+            String badConfig = Fixtures.unavailableReason(index, "badconfig");
             assertTrue(badConfig.contains("config.pbtxt") && badConfig.contains("optimization_level_that_does_not_exist"),
                     badConfig);
-            String wrongType = reason(index, "wrongtype");
+            String wrongType = Fixtures.unavailableReason(index, "wrongtype");
             assertTrue(wrongType.contains("TYPE_INT64") && wrongType.contains("TYPE_FP32"), wrongType);
             // control mode none: the repository API refuses changes
             StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> admin(channel)
@@ -129,13 +129,5 @@ class RepositoryControlTest {
             assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode());
             assertTrue(client.modelReady("digits"));
         }
-    }
-
-    private static String reason(RepositoryIndexResponse index, String model) {
-        return index.getModelsList().stream().filter(m -> m.getName().equals(model)).findFirst()
-                .map(m -> {
-                    assertEquals("UNAVAILABLE", m.getState());
-                    return m.getReason();
-                }).orElseThrow(() -> new AssertionError(model + " missing from the index " + index));
     }
 }
