@@ -103,11 +103,16 @@ final class WarmupRequests {
         long elements = 1;
         for (int i = 0; fits && i < dims.length; i++) {
             fits = dims[i] >= 0 && (model[i] < 0 || model[i] == dims[i]);
-            elements = Math.multiplyExact(elements, Math.max(dims[i], 0));
+            // capped just past 2^31 elements, so that any dims multiply without overflow
+            elements = Math.min(1L << 31, elements * Math.min(Math.max(dims[i], 0), 1L << 31));
         }
         if (!fits) {
             throw TareException.invalid(where + ": dims " + java.util.Arrays.toString(dims) + " do not fit the model's "
                     + java.util.Arrays.toString(model) + " (without the batch dimension, every dim given)");
+        }
+        if (elements * elementBytes(type) > Integer.MAX_VALUE / batch) {
+            throw TareException.invalid(where + ": dims " + java.util.Arrays.toString(dims) + " at batch_size "
+                    + batch + " exceed 2 GiB");
         }
         byte[] one = switch (input.getInputDataTypeCase()) {
             case ZERO_DATA -> zeros(type, elements);
@@ -129,14 +134,18 @@ final class WarmupRequests {
         return new TensorData(spec.name(), type, shape, data.flip());
     }
 
+    /** Bytes per element of generated data: a BYTES element is an empty string, its 4-byte zero length. */
+    private static int elementBytes(Datatype type) {
+        return type.isFixedSize() ? type.byteSize() : 4;
+    }
+
     private static byte[] zeros(Datatype type, long elements) {
-        // a BYTES element of length 0 is its 4-byte zero prefix
-        return new byte[Math.toIntExact(elements * (type.isFixedSize() ? type.byteSize() : 4))];
+        return new byte[Math.toIntExact(elements * elementBytes(type))];
     }
 
     private static byte[] random(Datatype type, long elements, Random random) {
         int n = Math.toIntExact(elements);
-        ByteBuffer b = ByteBuffer.allocate(zeros(type, elements).length).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = ByteBuffer.allocate(n * elementBytes(type)).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < n; i++) {
             switch (type) {
                 case FP32 -> b.putFloat(random.nextFloat());

@@ -126,6 +126,8 @@ class WarmupRequestsTest {
             {sample("s", 0, 1, ok, ok, "[ 3 ]"), "batch_size must be >= 1"},
             {sample("s", 1, 1, ok, ok, "[ -1 ]"), "do not fit"},
             {sample("s", 1, 1, ok, ok, "[ 3, 1 ]"), "do not fit"},
+            {sample("s", 8, 1, ok, ok, "[ 4294967296 ]"), "exceed 2 GiB"},
+            {sample("s", 8, 1, ok, ok, "[ 4611686018427387904 ]"), "exceed 2 GiB"},
             {sample("s", 1, 1, "", ok, "[ 3 ]"), "set one of zero_data, random_data or input_data_file"},
             {sample("s", 1, 1, "input_data_file: \"short.raw\"", ok, "[ 3 ]"), "has 10 bytes, the dims need 256"},
             {sample("s", 1, 1, "input_data_file: \"../../outside.raw\"", ok, "[ 3 ]"), "must name a file in"},
