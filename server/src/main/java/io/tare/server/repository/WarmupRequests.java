@@ -61,11 +61,12 @@ final class WarmupRequests {
                 }
             }
             List<TensorData> inputs = new ArrayList<>();
-            Random random = new Random(samples.size());
+            Random random = new Random(samples.size()); // the same data at every load
             for (TensorSpec spec : signature.inputs()) {
                 ModelWarmup.Input input = warmup.getInputsMap().get(spec.name());
                 if (input == null) {
-                    throw TareException.invalid(where + ": input '" + spec.name() + "' is missing (every model input needs data)");
+                    throw TareException.invalid(where + ": input '" + spec.name()
+                            + "' is missing (every model input needs data)");
                 }
                 inputs.add(tensor(modelDir, where + " input '" + spec.name() + "'", spec, input, batch, signature,
                         random));

@@ -46,7 +46,8 @@ class WarmupRequestsTest {
     private static String sample(String name, int batch, int count, String inputData, String idsData, String idsDims) {
         return "model_warmup [ { name: \"" + name + "\" batch_size: " + batch + " count: " + count
                 + " inputs { key: \"input\" value: { data_type: TYPE_FP32 dims: [ 1, 8, 8 ] " + inputData + " } }"
-                + " inputs { key: \"ids\" value: { data_type: TYPE_INT64 dims: " + idsDims + " " + idsData + " } } } ]\n";
+                + " inputs { key: \"ids\" value: { data_type: TYPE_INT64 dims: " + idsDims + " " + idsData
+                + " } } } ]\n";
     }
 
     @Test
@@ -135,13 +136,15 @@ class WarmupRequestsTest {
             {"model_warmup [ { name: \"s\" batch_size: 1 inputs { key: \"input\" value: { data_type: TYPE_FP32 "
                     + "dims: [ 1, 8, 8 ] zero_data: true } } } ]", "input 'ids' is missing"},
             {sample("s", 1, 1, ok, ok, "[ 3 ]").replace("key: \"ids\" value: { data_type: TYPE_INT64",
-                    "key: \"ids\" value: { data_type: TYPE_INT32"), "data_type TYPE_INT32 but the model has TYPE_INT64"},
+                    "key: \"ids\" value: { data_type: TYPE_INT32"),
+                "data_type TYPE_INT32 but the model has TYPE_INT64"},
             {sample("s", 1, 1, ok, ok, "[ 3 ]").replace("key: \"ids\"", "key: \"tokens\""),
                     "'tokens' is not an input of the model"},
         };
         for (String[] c : cases) {
             ModelConfig config = config(c[0]);
-            TareException e = assertThrows(TareException.class, () -> WarmupRequests.of(modelDir, config, DIGITS), c[0]);
+            TareException e = assertThrows(TareException.class, () -> WarmupRequests.of(modelDir, config, DIGITS),
+                    c[0]);
             assertTrue(e.getMessage().contains(c[1]) && e.getMessage().contains("config.pbtxt: model_warmup 's'"),
                     c[1] + " <- " + e.getMessage());
         }
