@@ -120,6 +120,11 @@ class SoftmaxTest {
             {1f, 2f, 3f, 4f, 5f, 6f, 7f, Float.NaN},
             {-100f, -200f, -300f, 100f, 88.7f, -88.4f, 1e30f, -1e30f, 7f, 7f, 7f, 7f, 7f, 7f, 7f, 7f, 7f},
             {Float.MAX_VALUE, -Float.MAX_VALUE, Float.MIN_VALUE, 1e-40f, 5f, 5f, 5f, 5f},
+            // whole vectors, no scalar tail: a NaN with its sign bit set, and rows of -inf (-inf + inf
+            // is such a NaN on x86)
+            {Float.intBitsToFloat(0xFFC00000), 1f, 2f, 3f, 4f, 5f, 6f, 7f},
+            {-inf, -inf, -inf, -inf, -inf, -inf, -inf, -inf},
+            {-inf, -inf, -inf, -inf, -inf, -inf, -inf, -inf, -inf, -inf, -inf, -inf, -inf, -inf, -inf, -inf},
         };
         for (float[] x : rows) {
             float[] want = new float[x.length];
