@@ -654,23 +654,35 @@ __attribute__((target("avx2"))) static void int8_avx2(const uint8_t *a, int lda,
  */
 #define S7_MR 4
 
-__attribute__((target("avx2"), always_inline)) static inline void avx2_s7_tile(int rows, const uint8_t *a, int lda,
-        int groups, const int8_t *pb, int32_t *c, int ldc, int valid) {
+/*
+ * Adds the products of `groups` K4 groups to a tile of `rows` x 16 columns: row r's bytes start at
+ * ar[r], the panel's groups at pb (64 bytes each). Shared by the tiles over plain rows and over
+ * window rows; always inlined, so the accumulators stay in registers.
+ */
+__attribute__((target("avx2"), always_inline)) static inline void avx2_s7_accumulate(int rows,
+        const uint8_t *const *ar, int groups, const int8_t *pb, __m256i acc[S7_MR][2]) {
     const __m256i ones = _mm256_set1_epi16(1);
-    __m256i acc[S7_MR][2];
-    for (int r = 0; r < rows; r++) {
-        acc[r][0] = _mm256_setzero_si256();
-        acc[r][1] = _mm256_setzero_si256();
-    }
     for (int g = 0; g < groups; g++) {
         __m256i b0 = _mm256_loadu_si256((const __m256i *) (pb + g * 64));
         __m256i b1 = _mm256_loadu_si256((const __m256i *) (pb + g * 64 + 32));
         for (int r = 0; r < rows; r++) {
-            __m256i av = _mm256_set1_epi32(load_u32(a + (size_t) r * lda + g * 4));
+            __m256i av = _mm256_set1_epi32(load_u32(ar[r] + g * 4));
             acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(_mm256_maddubs_epi16(av, b0), ones));
             acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(_mm256_maddubs_epi16(av, b1), ones));
         }
     }
+}
+
+__attribute__((target("avx2"), always_inline)) static inline void avx2_s7_tile(int rows, const uint8_t *a, int lda,
+        int groups, const int8_t *pb, int32_t *c, int ldc, int valid) {
+    __m256i acc[S7_MR][2];
+    const uint8_t *ar[S7_MR];
+    for (int r = 0; r < rows; r++) {
+        acc[r][0] = _mm256_setzero_si256();
+        acc[r][1] = _mm256_setzero_si256();
+        ar[r] = a + (size_t) r * lda;
+    }
+    avx2_s7_accumulate(rows, ar, groups, pb, acc);
     for (int r = 0; r < rows; r++) {
         store_cols(c + (size_t) r * ldc, acc[r][0], acc[r][1], valid);
     }
@@ -853,7 +865,6 @@ void tare_int8(const uint8_t *a, int lda, int m, int kp, const int8_t *b, int pa
  */
 __attribute__((target("avx2"), always_inline)) static inline void avx2_s7_window_tile(int rows, const windows *w,
         int i, const int8_t *pb, int32_t *c, int ldc, int valid) {
-    const __m256i ones = _mm256_set1_epi16(1);
     const int groups_per_run = w->run / 4;
     __m256i acc[S7_MR][2];
     for (int r = 0; r < rows; r++) {
@@ -865,16 +876,7 @@ __attribute__((target("avx2"), always_inline)) static inline void avx2_s7_window
         for (int r = 0; r < rows; r++) {
             ar[r] = w->src + w->off[(size_t) (i + r) * w->kh + t];
         }
-        const int8_t *pt = pb + (size_t) t * groups_per_run * 64;
-        for (int q = 0; q < groups_per_run; q++) {
-            __m256i b0 = _mm256_loadu_si256((const __m256i *) (pt + q * 64));
-            __m256i b1 = _mm256_loadu_si256((const __m256i *) (pt + q * 64 + 32));
-            for (int r = 0; r < rows; r++) {
-                __m256i av = _mm256_set1_epi32(load_u32(ar[r] + q * 4));
-                acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(_mm256_maddubs_epi16(av, b0), ones));
-                acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(_mm256_maddubs_epi16(av, b1), ones));
-            }
-        }
+        avx2_s7_accumulate(rows, ar, groups_per_run, pb + (size_t) t * groups_per_run * 64, acc);
     }
     for (int r = 0; r < rows; r++) {
         store_cols(c + (size_t) r * ldc, acc[r][0], acc[r][1], valid);

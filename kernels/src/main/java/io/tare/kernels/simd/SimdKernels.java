@@ -265,16 +265,12 @@ public final class SimdKernels implements Kernels {
 
     /**
      * C[0..m, 0..valid) for one packed panel (row kk at {@code pb + kk * NR}), K in blocks of
-     * {@code kc}. Row tiles: 6s, then 4s; a remainder of 2 after a 6 becomes 4 + 4 (8 rows: two 4-row
-     * tiles rather than 6 + two 1-row passes over the panel). The last 0-3 rows go through tile1.
+     * {@code kc}, in the row tiles {@link RowTiles} plans.
      */
     private static void panel(float[] a, int aOff, int lda, int m, int k, float[] bd, int pb, float[] c, int col,
             int ldc, int valid, int kc) {
-        int sixes = m / 6;
-        if (m % 6 == 2 && sixes > 0) {
-            sixes--;
-        }
-        int tiled = sixes * 6 + (m - sixes * 6) / 4 * 4;
+        int sixes = RowTiles.sixRowTiles(m);
+        int tiled = RowTiles.chained(m);
         for (int k0 = 0; k0 < k && tiled > 0; k0 += kc) {
             int k1 = Math.min(k, k0 + kc);
             boolean accumulate = k0 > 0;

@@ -48,7 +48,7 @@ final class OrtBaselineCommand {
         try (BackendModel loaded = new OnnxRuntimeBackend().load(new ModelSource("baseline", "1", model,
                 ModelConfig.newBuilder().setMaxBatchSize(Arrays.stream(batches).max().orElse(1)).build(), Map.of()))) {
             TensorSpec input = loaded.signature().inputs().getFirst();
-            List<String> outputs = loaded.signature().outputs().stream().map(TensorSpec::name).toList();
+            List<String> outputs = loaded.signature().outputNames();
             float[] pool = readFloats(data);
             int rowFloats = (int) Arrays.stream(input.dims()).reduce(1, (a, b) -> a * b);
             for (int batch : batches) {

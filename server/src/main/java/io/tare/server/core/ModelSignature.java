@@ -23,6 +23,16 @@ public record ModelSignature(List<TensorSpec> inputs, List<TensorSpec> outputs, 
         return inputs.stream().filter(t -> t.name().equals(name)).findFirst();
     }
 
+    /** The inputs' names, in order. */
+    public List<String> inputNames() {
+        return inputs.stream().map(TensorSpec::name).toList();
+    }
+
+    /** The outputs' names, in order. */
+    public List<String> outputNames() {
+        return outputs.stream().map(TensorSpec::name).toList();
+    }
+
     public Optional<TensorSpec> output(String name) {
         return outputs.stream().filter(t -> t.name().equals(name)).findFirst();
     }

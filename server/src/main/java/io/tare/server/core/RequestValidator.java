@@ -157,6 +157,6 @@ public final class RequestValidator {
     }
 
     private static String names(ModelSignature signature) {
-        return signature.inputs().stream().map(TensorSpec::name).toList().toString();
+        return signature.inputNames().toString();
     }
 }

@@ -79,13 +79,13 @@ public final class ModelConfigLoader {
         for (ModelInput declared : config.getInputList()) {
             TensorSpec actual = signature.input(declared.getName()).orElseThrow(() -> TareException.invalid(
                     file + ": input '" + declared.getName() + "' is not an input of the model (it has "
-                            + signature.inputs().stream().map(TensorSpec::name).toList() + ")"));
+                            + signature.inputNames() + ")"));
             check(file, "input", declared.getName(), declared.getDataType(), declared.getDimsList(), actual);
         }
         for (ModelOutput declared : config.getOutputList()) {
             TensorSpec actual = signature.output(declared.getName()).orElseThrow(() -> TareException.invalid(
                     file + ": output '" + declared.getName() + "' is not an output of the model (it has "
-                            + signature.outputs().stream().map(TensorSpec::name).toList() + ")"));
+                            + signature.outputNames() + ")"));
             check(file, "output", declared.getName(), declared.getDataType(), declared.getDimsList(), actual);
         }
         ModelConfig.Builder complete = config.toBuilder().clearInput().clearOutput()

@@ -204,7 +204,7 @@ public final class ModelRepository implements AutoCloseable {
             for (int i = 0; i < options.instanceCount(); i++) {
                 instances.add(model.createInstance(i));
             }
-            WarmupRequests.run(warmup, instances, WarmupRequests.outputNames(model.signature()));
+            WarmupRequests.run(warmup, instances, model.signature().outputNames());
             ModelStats stats = new ModelStats(name, v, meters);
             DynamicBatchScheduler scheduler = new DynamicBatchScheduler(name, v, model.signature(), options, instances,
                     stats, pinner);

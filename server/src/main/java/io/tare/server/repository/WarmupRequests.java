@@ -57,7 +57,7 @@ final class WarmupRequests {
             for (String name : warmup.getInputsMap().keySet()) {
                 if (signature.input(name).isEmpty()) {
                     throw TareException.invalid(where + ": '" + name + "' is not an input of the model (it has "
-                            + signature.inputs().stream().map(TensorSpec::name).toList() + ")");
+                            + signature.inputNames() + ")");
                 }
             }
             List<TensorData> inputs = new ArrayList<>();
@@ -201,10 +201,5 @@ final class WarmupRequests {
             count++;
         }
         return b.hasRemaining() ? -1 : count;
-    }
-
-    /** The sample's output names: every output of the model. */
-    static List<String> outputNames(ModelSignature signature) {
-        return signature.outputs().stream().map(TensorSpec::name).toList();
     }
 }

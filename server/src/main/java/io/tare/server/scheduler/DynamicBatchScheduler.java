@@ -383,10 +383,10 @@ public final class DynamicBatchScheduler implements Scheduler {
     private List<String> outputNames(List<Pending> batch) {
         for (Pending p : batch) {
             if (p.request.requestedOutputs().isEmpty()) {
-                return signature.outputs().stream().map(TensorSpec::name).toList();
+                return signature.outputNames();
             }
         }
-        return signature.outputs().stream().map(TensorSpec::name)
+        return signature.outputNames().stream()
                 .filter(n -> batch.stream().anyMatch(p -> p.request.requestedOutputs().contains(n))).toList();
     }
 

@@ -93,7 +93,7 @@ class WarmupRequestsTest {
         List<WarmupRequests.Sample> samples = WarmupRequests.of(modelDir, config, DIGITS);
         List<String> calls = new ArrayList<>();
         List<ModelInstance> instances = List.of(recording("i0", calls), recording("i1", calls));
-        WarmupRequests.run(samples, instances, WarmupRequests.outputNames(DIGITS));
+        WarmupRequests.run(samples, instances, DIGITS.outputNames());
         assertEquals(List.of("i0:1", "i0:1", "i1:1", "i1:1", "i0:4", "i1:4"), calls);
     }
 

@@ -13,7 +13,6 @@ import io.tare.server.calibration.ScaleTarget;
 import io.tare.server.core.ErrorCode;
 import io.tare.server.core.ModelSignature;
 import io.tare.server.core.TareException;
-import io.tare.server.core.TensorSpec;
 import io.tare.server.engine.EngineException;
 import io.tare.server.engine.LoadedModel;
 import io.tare.server.engine.WeightBits;
@@ -191,7 +190,7 @@ final class TareModel implements BackendModel, ScaleTarget, Calibratable, Respon
 
     @Override
     public List<String> outputNames() {
-        return signature.outputs().stream().map(TensorSpec::name).toList();
+        return signature.outputNames();
     }
 
     @Override

@@ -1,17 +1,20 @@
 package io.tare.server.engine.ops;
 
 import io.tare.kernels.gemm.Gemm;
+import io.tare.kernels.simd.RowTiles;
 
 /**
  * One FP32 product of two run-time operands (attention's QK^T and probabilities times V), rounded
  * as ONNX Runtime's SGEMM: every element accumulated in k order with one fused multiply-add per
- * step. The kernels' 6- and 4-row tiles do that; their 1-row tile does not (see {@link SgemmRows}),
- * and the kernels' {@link Gemm#sgemmPlain} cuts A into {@link Gemm#ROW_BLOCK}-row blocks, each tiled
- * on its own. So rows go to the kernels one block at a time, and each block's last rows that would
- * reach the 1-row tile run in {@link FloatMatrix#multiply} instead (none for blocks of 64 rows).
- * The scalar tier (the reference the others are tested against, and the fallback where neither the
- * Vector API nor the native library runs) sums without fused multiply-adds, so there the products
- * round differently. Stateless.
+ * step. The kernels' 6-, 4- and 2-row tiles do that, their 1-row tile does not ({@link RowTiles}),
+ * and {@link Gemm#sgemmPlain} cuts A into {@link Gemm#ROW_BLOCK}-row blocks, each tiled on its own.
+ * So rows go to the kernels one block at a time, and each block's last rows that would reach the
+ * 1-row tile run in {@link FloatMatrix#multiply} instead, which accumulates in k order with fused
+ * multiply-adds (none for blocks of 64 rows). In attention those rows feed dynamically quantized
+ * layers; the MiniLM test against ONNX Runtime guards the assumption. The scalar tier (the
+ * reference the others are tested against, and the fallback where neither the Vector API nor the
+ * native library runs) sums without fused multiply-adds, so there the products round differently.
+ * Stateless.
  */
 final class RunTimeProduct {
     private RunTimeProduct() {
@@ -26,7 +29,7 @@ final class RunTimeProduct {
             float[] c, int cOff, int ldc) {
         for (int i0 = 0; i0 < m; i0 += Gemm.ROW_BLOCK) {
             int rows = Math.min(Gemm.ROW_BLOCK, m - i0);
-            int tiled = rows - SgemmRows.untiled(rows);
+            int tiled = RowTiles.chained(rows);
             if (tiled > 0) {
                 gemm.sgemmPlain(a, aOff + i0 * lda, lda, tiled, k, b, bOff, ldb, n, c, cOff + i0 * ldc, ldc);
             }
